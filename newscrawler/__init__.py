@@ -1,0 +1,1 @@
+"""newscrawler: turns kp40.ru («Калужский перекрёсток») into clean article records."""

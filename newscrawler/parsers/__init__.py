@@ -1,0 +1,1 @@
+"""Page parsers: map a saved or live ``HtmlResponse`` to items, with no Scrapy engine involved."""

@@ -1,0 +1,62 @@
+"""Scrapy settings for newscrawler.
+
+Defaults are fit for the live kp40.ru: polite (robots.txt, AutoThrottle, a contact User-Agent, modest
+concurrency) and incremental (a persistent store of seen articles). Every value can be overridden with ``-s``.
+"""
+
+import os
+from pathlib import Path
+
+from newscrawler.items import ARTICLE_FIELDS
+
+BOT_NAME = "newscrawler"
+SPIDER_MODULES = ["newscrawler.spiders"]
+NEWSPIDER_MODULE = "newscrawler.spiders"
+
+# --- Politeness -----------------------------------------------------------------------------------
+USER_AGENT = (
+    "newscrawler/1.0 (regional news archive for research; "
+    "+https://github.com/newscrawler/newscrawler#contact)"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Output ---------------------------------------------------------------------------------------
+# Without -o/-O every crawl writes its own dated JSON Lines file; Cyrillic stays text, not \u escapes.
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = ARTICLE_FIELDS
+FEEDS = {
+    "data/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
+}
+
+# --- Pipelines: clean, validate, deduplicate (each one job) ------------------------------------------
+ITEM_PIPELINES = {
+    "newscrawler.pipelines.StripTrailingWidgets": 100,
+    "newscrawler.pipelines.ValidateArticle": 200,
+    "newscrawler.pipelines.DeduplicateArticles": 300,
+}
+
+# --- Cross-run state --------------------------------------------------------------------------------
+# Where the store of already-emitted articles lives. An absolute path, so a crawl started from another
+# working directory (scrapyd runs jobs from its own) still sees what earlier runs wrote.
+# Set it to "" to crawl without cross-run deduplication.
+NEWSCRAWLER_STATE_DIR = os.environ.get(
+    "NEWSCRAWLER_STATE_DIR",
+    str(Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "newscrawler"),
+)
+SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
