@@ -41,6 +41,9 @@ FEEDS = {
 }
 
 # --- Pipelines: clean, validate, deduplicate (each one job) ------------------------------------------
+FEED_EXPORTERS = {"jsonlines": "newscrawler.exporters.FlushingJsonLinesItemExporter"}
+LOG_FORMATTER = "newscrawler.logformatter.ConciseLogFormatter"
+
 ITEM_PIPELINES = {
     "newscrawler.pipelines.StripTrailingWidgets": 100,
     "newscrawler.pipelines.ValidateArticle": 200,
@@ -56,6 +59,12 @@ NEWSCRAWLER_STATE_DIR = os.environ.get(
     str(Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "newscrawler"),
 )
 SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
+EXTENSIONS = {
+    "newscrawler.extensions.MarkSeenAfterExport": 500,
+    "newscrawler.extensions.StatsFile": 900,
+}
+# Write the final stats of every crawl as JSON here (empty: off).
+STATS_FILE = ""
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,73 @@
+"""Crawler extensions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from newscrawler.seen_store import SeenStore, content_hash
+
+
+class MarkSeenAfterExport:
+    """Mark each written article in the cross-run :class:`SeenStore` — after it was written.
+
+    Connected to ``item_scraped`` after Scrapy's FeedExporter (extensions connect in order, and
+    FeedExporter is a base extension), whose flushing exporter has put the line on disk by then. So an
+    article the store calls seen is always in some output file: a crash between the two loses nothing, it
+    can at worst let the next run write the article once more.
+    """
+
+    def __init__(self, store: SeenStore, stats):
+        self.store = store
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        store = SeenStore.from_settings(crawler.settings)
+        if store is None:
+            raise NotConfigured("SEEN_STORE_PATH is empty: no cross-run deduplication")
+        ext = cls(store, crawler.stats)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item, spider):
+        adapter = ItemAdapter(item)
+        self.store.mark(adapter["article_id"], adapter["url"], content_hash(adapter.get("title"), adapter.get("body")))
+        self.stats.inc_value("newscrawler/seen_store/marked")
+
+    def spider_closed(self, spider):
+        self.stats.set_value("newscrawler/seen_store/size", len(self.store))
+        self.store.close()
+
+
+class StatsFile:
+    """Write the crawl's final stats as JSON to the ``STATS_FILE`` setting (off when empty).
+
+    For tests, schedulers and monitoring that want the numbers without parsing the log.
+    """
+
+    def __init__(self, path: str, stats):
+        self.path = path
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = crawler.settings.get("STATS_FILE")
+        if not path:
+            raise NotConfigured
+        ext = cls(path, crawler.stats)
+        # spider_closed handlers run before the stats collector's final dump; finish_reason is set by then.
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider, reason):
+        stats = {key: (value.isoformat() if hasattr(value, "isoformat") else value)
+                 for key, value in self.stats.get_stats().items()}
+        stats.setdefault("finish_reason", reason)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.path).write_text(json.dumps(stats, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")

@@ -1,0 +1,128 @@
+"""Item pipelines, each one job, in the order ``ITEM_PIPELINES`` runs them:
+
+1. :class:`StripTrailingWidgets` — remove the site's widget noise from every text field;
+2. :class:`ValidateArticle` — drop records that lack a required field, counting each reason;
+3. :class:`DeduplicateArticles` — one record per article, within a run and across runs.
+
+Marking an article as seen for later runs happens only after its record is written: see
+:class:`newscrawler.extensions.MarkSeenAfterExport`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from newscrawler.noise import strip_widget_noise
+from newscrawler.seen_store import SeenStore, content_hash
+
+logger = logging.getLogger(__name__)
+
+STATS_PREFIX = "newscrawler"
+
+
+class StripTrailingWidgets:
+    """Remove widget text («Лента настроения», «N оценили», …, ``eyJpdiI6…`` blobs) from text fields.
+
+    The page parser already leaves the widget blocks out of the DOM it reads; this is the second line of
+    defence for text the site puts where the parser cannot tell it apart (a redesigned page, a fallback
+    extraction, a widget line inside the body container).
+    """
+
+    TEXT_FIELDS = ("title", "lead", "body", "rubric_name", "photo_credit")
+    LIST_FIELDS = ("authors", "tags")
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        for name in self.TEXT_FIELDS:
+            value = adapter.get(name)
+            if isinstance(value, str):
+                cleaned = strip_widget_noise(value)
+                if cleaned != value:
+                    self.stats.inc_value(f"{STATS_PREFIX}/widget_noise_stripped/{name}")
+                    adapter[name] = cleaned or None
+        for name in self.LIST_FIELDS:
+            values = adapter.get(name)
+            if values:
+                cleaned = [v for v in (strip_widget_noise(v) for v in values) if v]
+                if cleaned != list(values):
+                    self.stats.inc_value(f"{STATS_PREFIX}/widget_noise_stripped/{name}")
+                    adapter[name] = cleaned
+        return item
+
+
+class ValidateArticle:
+    """Drop a record that lacks ``url``, ``title``, ``published_at`` or ``body``; log and count why."""
+
+    REQUIRED = ("url", "title", "published_at", "body")
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        missing = [name for name in self.REQUIRED if not adapter.get(name)]
+        if missing:
+            reason = f"missing_{missing[0]}"
+            self.stats.inc_value(f"{STATS_PREFIX}/dropped/{reason}")
+            raise DropItem(f"{reason} ({', '.join(missing)} empty) at {adapter.get('url')}", log_level="WARNING")
+        return item
+
+
+class DeduplicateArticles:
+    """One record per article.
+
+    Within a run: by canonical URL and article id, and by identical title+body under another id (the site
+    re-publishes press releases in two rubrics; the first one seen is kept). Across runs: the same checks
+    against the :class:`SeenStore` at ``SEEN_STORE_PATH`` (disabled when that setting is empty).
+    """
+
+    def __init__(self, stats, store: SeenStore | None):
+        self.stats = stats
+        self.store = store
+        self.ids: set[int] = set()
+        self.urls: set[str] = set()
+        self.digests: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, SeenStore.from_settings(crawler.settings))
+
+    def close_spider(self):
+        if self.store:
+            self.store.close()
+
+    def _drop(self, reason: str, adapter: ItemAdapter):
+        self.stats.inc_value(f"{STATS_PREFIX}/duplicates/{reason}")
+        raise DropItem(f"duplicate ({reason}): {adapter.get('url')}", log_level="INFO")
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        article_id, url = adapter.get("article_id"), adapter.get("url")
+        digest = content_hash(adapter.get("title"), adapter.get("body"))
+        if article_id in self.ids or url in self.urls:
+            self._drop("same_article", adapter)
+        if digest in self.digests:
+            self._drop("same_text_other_id", adapter)
+        if self.store is not None:
+            if (article_id is not None and self.store.has_article(article_id)) or self.store.has_url(url):
+                self._drop("written_by_earlier_run", adapter)
+            if self.store.has_content(digest):
+                self._drop("same_text_written_by_earlier_run", adapter)
+        self.ids.add(article_id)
+        self.urls.add(url)
+        self.digests.add(digest)
+        return item

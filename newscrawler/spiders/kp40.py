@@ -1,0 +1,214 @@
+"""The kp40.ru spider: walks the news listings (or the RSS feed) and hands each article page to the parser.
+
+Navigation only. What a page says is decided in :mod:`newscrawler.parsers.kp40_article` (articles) and
+:mod:`newscrawler.parsers.kp40_listing` (listings and RSS).
+
+Arguments (``-a name=value``):
+
+``base_url``   where the site is (default ``https://www.kp40.ru``); a mirror or a local replay server such as
+               ``http://127.0.0.1:8080`` works the same, and the allowed domain follows it.
+``since``      ``YYYY-MM-DD``: skip older articles and stop paginating once a listing page is entirely older.
+``rubrics``    comma-separated rubric slugs (``invest,society``): crawl those rubric listings instead of ``/news/``.
+``source``     ``listing`` (default; the full archive) or ``rss`` (``/xml/news.xml``: the 30 newest, for light runs).
+``max_pages``  stop each listing after this many pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import UsageError
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+
+from newscrawler.parsers.kp40_article import needs_rendering, parse_article
+from newscrawler.parsers.kp40_listing import parse_listing, parse_rss
+from newscrawler.seen_store import SeenStore
+from newscrawler.urls import CANONICAL_ORIGIN, ArticleRef
+
+STATS = "newscrawler"
+
+#: Rubric slug → the name the site's menu shows. ``narnews`` (user news) has its own listing at /narnews/.
+RUBRICS = {
+    "society": "Общество",
+    "invest": "Экономика",
+    "realty": "Недвижимость и ЖКХ",
+    "holidays": "Праздники",
+    "education": "Образование",
+    "obninsk": "Обнинск",
+    "incidents": "Происшествия",
+    "crime": "Криминал",
+    "sport": "Спорт",
+    "weather": "Погода",
+    "auto": "Авто",
+    "accomp": "Благоустройство",
+    "perekrestok": "Калужский перекрёсток",
+    "gorod_oblast": "Город и область",
+    "narnews": "Народные новости",
+}
+SOURCES = ("listing", "rss")
+
+
+def listing_path(rubric: str | None) -> str:
+    if rubric is None:
+        return "/news/"
+    return "/narnews/" if rubric == "narnews" else f"/news/{rubric}/"
+
+
+class Kp40Spider(scrapy.Spider):
+    name = "kp40"
+
+    def __init__(self, base_url: str = CANONICAL_ORIGIN, since: str | None = None, rubrics: str | None = None,
+                 source: str = "listing", max_pages: str | int | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_url, self.allowed_domains = self._parse_base_url(base_url)
+        self.since = self._parse_since(since)
+        self.rubrics = self._parse_rubrics(rubrics)
+        if source not in SOURCES:
+            raise UsageError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+        self.source = source
+        self.max_pages = self._parse_max_pages(max_pages)
+        self.seen_store: SeenStore | None = None
+
+    # --- argument validation: fail before the first request, with a message that says what to pass ---
+
+    @staticmethod
+    def _parse_base_url(value: str) -> tuple[str, list[str]]:
+        parts = urlsplit(value or "")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"base_url must be an http(s) URL such as https://www.kp40.ru, got {value!r}")
+        host = parts.hostname
+        domain = host[4:] if host.startswith("www.") else host
+        return f"{parts.scheme}://{parts.netloc}".rstrip("/"), [domain]
+
+    @staticmethod
+    def _parse_since(value: str | None) -> dt.date | None:
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise UsageError(f"since must be a date YYYY-MM-DD, got {value!r}") from None
+
+    @staticmethod
+    def _parse_rubrics(value: str | None) -> list[str] | None:
+        if not value:
+            return None
+        rubrics = [r.strip() for r in value.split(",") if r.strip()]
+        unknown = [r for r in rubrics if r not in RUBRICS]
+        if unknown:
+            raise UsageError(f"unknown rubric(s) {', '.join(unknown)}; valid rubrics: {', '.join(RUBRICS)}")
+        return rubrics
+
+    @staticmethod
+    def _parse_max_pages(value) -> int | None:
+        if value in (None, ""):
+            return None
+        try:
+            pages = int(value)
+        except (TypeError, ValueError):
+            pages = 0
+        if pages < 1:
+            raise UsageError(f"max_pages must be a positive integer, got {value!r}")
+        return pages
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.seen_store = SeenStore.from_settings(crawler.settings)
+        crawler.signals.connect(spider._close_store, signal=scrapy.signals.spider_closed)
+        return spider
+
+    def _close_store(self):
+        if self.seen_store:
+            self.seen_store.close()
+
+    # --- navigation -------------------------------------------------------------------------------
+
+    async def start(self):
+        if self.source == "rss":
+            yield scrapy.Request(f"{self.base_url}/xml/news.xml", callback=self.parse_rss)
+            return
+        for rubric in self.rubrics or [None]:
+            yield scrapy.Request(f"{self.base_url}{listing_path(rubric)}", callback=self.parse_listing,
+                                 cb_kwargs={"page_number": 1}, errback=self.request_failed)
+
+    def parse_listing(self, response, page_number: int):
+        if not isinstance(response, TextResponse):
+            return self._bad_response(response, "listing_not_text")
+        page = parse_listing(response)
+        self.crawler.stats.inc_value(f"{STATS}/listing/pages")
+        if not page.site_layout:
+            self.crawler.stats.inc_value(f"{STATS}/listing/site_selectors_failed")
+            self.logger.warning("Listing %s: the site's listing selectors matched nothing; "
+                                "fell back to every article link on the page", response.url)
+        if not page.entries:
+            self.crawler.stats.inc_value(f"{STATS}/listing/no_articles")
+            self.logger.warning("Listing %s holds no article links", response.url)
+
+        wanted = 0
+        for entry in page.entries:
+            if self.since and entry.date and entry.date < self.since:
+                self.crawler.stats.inc_value(f"{STATS}/articles/older_than_since")
+                continue
+            if self.seen_store and self.seen_store.has_article(entry.ref.article_id):
+                self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")
+                continue
+            wanted += 1
+            yield self.article_request(entry.ref)
+
+        if not page.next_url:
+            return
+        if self.max_pages and page_number >= self.max_pages:
+            self.logger.info("Stopping at %s: max_pages=%d reached", response.url, self.max_pages)
+        elif page.entries and wanted == 0:
+            self.logger.info("Stopping at %s: every article on it is older than since or already written",
+                             response.url)
+        else:
+            yield response.follow(page.next_url, callback=self.parse_listing, errback=self.request_failed,
+                                  cb_kwargs={"page_number": page_number + 1})
+
+    def parse_rss(self, response):
+        if not isinstance(response, (XmlResponse, TextResponse)):
+            return self._bad_response(response, "rss_not_text")
+        for ref in parse_rss(response):
+            if self.seen_store and self.seen_store.has_article(ref.article_id):
+                self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")
+                continue
+            yield self.article_request(ref)
+
+    def article_request(self, ref: ArticleRef) -> scrapy.Request:
+        """The article at its canonical path on the crawled host (so variants collapse in the dupefilter)."""
+        return scrapy.Request(f"{self.base_url}{ref.path}", callback=self.parse_article,
+                              errback=self.request_failed, cb_kwargs={"ref": ref})
+
+    # --- article pages ------------------------------------------------------------------------------
+
+    def parse_article(self, response, ref: ArticleRef | None = None):
+        if not isinstance(response, HtmlResponse):
+            return self._bad_response(response, "article_not_html")
+        if not response.body.strip():
+            return self._bad_response(response, "article_empty_body")
+        if needs_rendering(response):
+            self.crawler.stats.inc_value(f"{STATS}/needs_rendering")
+            self.logger.warning("Article %s renders its body with JavaScript; not emitted (needs rendering)",
+                                response.url)
+            return None
+        item = parse_article(response)
+        item["crawled_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        self.crawler.stats.inc_value(f"{STATS}/articles/parsed")
+        return item
+
+    def _bad_response(self, response, reason: str):
+        self.crawler.stats.inc_value(f"{STATS}/bad_response/{reason}")
+        self.logger.warning("Skipped %s (%s): status %s, Content-Type %r, %d bytes", response.url, reason,
+                            response.status, response.headers.get("Content-Type", b"").decode("latin-1"),
+                            len(response.body))
+
+    def request_failed(self, failure):
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
+        self.crawler.stats.inc_value(f"{STATS}/request_failed/{reason}")
+        self.logger.warning("Request failed for %s: %s", request.url, reason)
