@@ -6,7 +6,7 @@ POSTs ``schedule.json`` (HTTP Basic auth from ``--username``/``--password`` or `
 ``SCRAPYD_PASSWORD``), prints the job id on stdout and exits 0. Any failure — scrapyd unreachable, an HTTP
 error such as 401, a reply that is not JSON, ``{"status": "error"}`` — prints the reason on stderr and exits 1
 (2 for bad command-line usage). With ``--wait`` it also follows the job until scrapyd lists it as finished and
-exits 1 unless the job's log says the crawl finished normally (``finish_reason: finished``).
+exits 1 unless the job's log says the crawl finished normally (``finish_reason: finished``, no ERROR lines).
 
 Standard library only, so it runs from a checkout (``python -m newscrawler.schedule``) or as a plain script
 (``python newscrawler/schedule.py``) without importing Scrapy. See docs/scheduling.md.
@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "arguments are visible to other users in ps)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request (default: 30)")
     parser.add_argument("--wait", action="store_true",
-                        help="wait for the job to finish; exit 1 unless its log reports finish_reason 'finished'")
+                        help="wait for the job to finish; exit 1 unless its log reports finish_reason 'finished' "
+                             "and no ERROR lines")
     parser.add_argument("--wait-timeout", type=float, default=6 * 3600,
                         help="give up waiting after this many seconds (default: 6 h)")
     parser.add_argument("--poll-interval", type=float, default=10.0, help="seconds between status checks")
@@ -149,6 +150,7 @@ def schedule(client: Scrapyd, args: argparse.Namespace) -> str:
 
 _FINISH_REASON = re.compile(r"'finish_reason': '([^']*)'")
 _ITEM_COUNT = re.compile(r"'item_scraped_count': (\d+)")
+_ERROR_COUNT = re.compile(r"'log_count/ERROR': (\d+)")
 
 
 def wait_for(client: Scrapyd, project: str, jobid: str, timeout: float, interval: float) -> str:
@@ -175,6 +177,9 @@ def wait_for(client: Scrapyd, project: str, jobid: str, timeout: float, interval
         raise ScheduleError(f"job {jobid} ended without a final stats dump (crashed?); see {log_url}")
     if reasons[-1] != "finished":
         raise ScheduleError(f"job {jobid} ended with finish_reason {reasons[-1]!r}; see {log_url}")
+    errors = _ERROR_COUNT.findall(log)
+    if errors and int(errors[-1]):
+        raise ScheduleError(f"job {jobid} finished with {errors[-1]} ERROR log lines (site unreachable?); see {log_url}")
     items = _ITEM_COUNT.findall(log)
     return f"job {jobid} finished: {items[-1] if items else 0} items"
 

@@ -5,6 +5,7 @@ The happy path and the real 401 / ``{"status": "error"}`` replies are in tests/t
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import socket
@@ -28,7 +29,9 @@ class FakeScrapyd(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.server.seen.append({"path": self.path, "auth": self.headers.get("Authorization"),
                                  "form": parse_qs(self.rfile.read(length).decode()) if length else {}})
-        status, content_type, body = self.server.answer
+        status, content_type, body = next(
+            (answer for prefix, answer in self.server.routes.items() if self.path.startswith(prefix)),
+            self.server.answer)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -42,6 +45,7 @@ class FakeScrapyd(BaseHTTPRequestHandler):
 def fake():
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeScrapyd)
     server.seen = []
+    server.routes = {}
     server.answer = (200, "application/json", b'{"status": "ok", "jobid": "abc123"}')
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -128,3 +132,38 @@ def test_environment_file_example_names_what_the_units_use():
     assert names == {"SCRAPYD_USERNAME", "SCRAPYD_PASSWORD", "NEWSCRAWLER_STATE_DIR"}
     for unit in ("newscrawler-scrapyd.service", "newscrawler-crawl.service"):
         assert "EnvironmentFile=/etc/newscrawler/newscrawler.env" in (PROJECT_DIR / "deploy" / unit).read_text()
+
+
+def _job_log(finish_reason: str | None, errors: int = 0, items: int = 3) -> bytes:
+    if finish_reason is None:
+        return b"2026-01-01 00:00:00 [twisted] CRITICAL: Unhandled error\nTraceback ...\n"
+    stats = f"'finish_reason': '{finish_reason}',\n 'item_scraped_count': {items},\n"
+    if errors:
+        stats += f" 'log_count/ERROR': {errors},\n"
+    return ("[scrapy.statscollectors] INFO: Dumping Scrapy stats:\n{" + stats + "}\n").encode()
+
+
+@pytest.mark.parametrize("log, code, message", [
+    (_job_log("finished"), 0, "job abc123 finished: 3 items"),
+    (_job_log("finished", errors=2), 1, "finished with 2 ERROR log lines"),
+    (_job_log("shutdown"), 1, "ended with finish_reason 'shutdown'"),
+    (_job_log(None), 1, "ended without a final stats dump"),
+])
+def test_wait_follows_the_job_and_judges_its_log(fake, capsys, log, code, message):
+    ok = lambda payload: (200, "application/json", json.dumps({"status": "ok", **payload}).encode())  # noqa: E731
+    fake.routes = {
+        "/status.json": ok({"currstate": "finished"}),
+        "/listjobs.json": ok({"finished": [{"id": "abc123", "log_url": "/logs/newscrawler/kp40/abc123.log"}]}),
+        "/logs/newscrawler/kp40/abc123.log": (200, "text/plain", log),
+    }
+    assert main(["--url", fake.url, "--wait", "--poll-interval", "0"]) == code
+    out, err = capsys.readouterr()
+    assert out == "abc123\n" and message in err, err
+    assert [r["path"].split("?")[0] for r in fake.seen] == [
+        "/schedule.json", "/status.json", "/listjobs.json", "/logs/newscrawler/kp40/abc123.log"]
+
+
+def test_wait_gives_up_after_the_timeout(fake, capsys):
+    fake.routes = {"/status.json": (200, "application/json", b'{"status": "ok", "currstate": "running"}')}
+    assert main(["--url", fake.url, "--wait", "--wait-timeout", "0.2", "--poll-interval", "0.05"]) == 1
+    assert "still running after" in capsys.readouterr().err
