@@ -61,6 +61,7 @@ NEWSCRAWLER_STATE_DIR = os.environ.get(
 SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
 EXTENSIONS = {
     "newscrawler.extensions.MarkSeenAfterExport": 500,
+    "newscrawler.extensions.SelectorFallbackAlarm": 800,
     "newscrawler.extensions.StatsFile": 900,
 }
 # Write the final stats of every crawl as JSON here (empty: off).

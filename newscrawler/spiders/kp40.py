@@ -136,7 +136,8 @@ class Kp40Spider(scrapy.Spider):
 
     def parse_listing(self, response, page_number: int):
         if not isinstance(response, TextResponse):
-            return self._bad_response(response, "listing_not_text")
+            self._bad_response(response, "listing_not_text")
+            return
         page = parse_listing(response)
         self.crawler.stats.inc_value(f"{STATS}/listing/pages")
         if not page.site_layout:
@@ -171,7 +172,8 @@ class Kp40Spider(scrapy.Spider):
 
     def parse_rss(self, response):
         if not isinstance(response, (XmlResponse, TextResponse)):
-            return self._bad_response(response, "rss_not_text")
+            self._bad_response(response, "rss_not_text")
+            return
         for ref in parse_rss(response):
             if self.seen_store and self.seen_store.has_article(ref.article_id):
                 self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")
@@ -198,6 +200,13 @@ class Kp40Spider(scrapy.Spider):
         item = parse_article(response)
         item["crawled_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.crawler.stats.inc_value(f"{STATS}/articles/parsed")
+        # The site's selectors missed these fields on this page: lower layers (page metadata, generic
+        # extraction) stood in. Counted per field; SelectorFallbackAlarm turns them into a WARNING.
+        for field in item.get("fallback_fields") or ():
+            self.crawler.stats.inc_value(f"{STATS}/fallback/{field}")
+        if item.get("fallback_fields"):
+            self.logger.info("Article %s: site selectors missed %s; used page metadata / generic extraction",
+                             response.url, ", ".join(item["fallback_fields"]))
         return item
 
     def _bad_response(self, response, reason: str):
