@@ -249,7 +249,8 @@ class SiteServer:
             self.proc.wait()
 
 
-def bench_crawl_sizes(sizes: list[int], seed: int, profile_dir: Path | None) -> tuple[dict, dict]:
+def bench_crawl_sizes(sizes: list[int], seed: int, profile_dir: Path | None,
+                      extra_settings: dict | None = None) -> tuple[dict, dict]:
     """Crawl each size once (cold store); then, on the largest, the two incremental re-crawls."""
     results, incremental = {}, {}
     largest = max(sizes)
@@ -261,18 +262,18 @@ def bench_crawl_sizes(sizes: list[int], seed: int, profile_dir: Path | None) -> 
             workdir = Path(tempfile.mkdtemp(prefix=f"crawl-{n}-", dir=BUILD_DIR))
             log(f"crawl N={n} from {server.base_url}")
             profile = profile_dir / f"crawl-{n}.prof" if profile_dir else None
-            results[n] = r = run_crawl(server.base_url, workdir, "full", profile=profile)
+            results[n] = r = run_crawl(server.base_url, workdir, "full", extra_settings, profile=profile)
             r["server_requests"] = len(server.requests_since_last_count())
             log(f"  {r['responses']} responses, {r['items']} items in {r['elapsed_s']:.1f}s "
                 f"({r['pages_per_min']:.0f} pages/min), peak RSS {r['peak_rss_mb']:.1f} MB")
             if n == largest:
                 log(f"repeat crawl N={n}, nothing changed")
-                unchanged = run_crawl(server.base_url, workdir, "repeat")
+                unchanged = run_crawl(server.base_url, workdir, "repeat", extra_settings)
                 unchanged["targets"] = server.requests_since_last_count()
                 unchanged["server_requests"] = len(unchanged["targets"])
                 server.use_manifest(site / f"manifest.plus{NEW_ARTICLES}.json")
                 log(f"repeat crawl N={n} after {NEW_ARTICLES} new articles")
-                grown = run_crawl(server.base_url, workdir, "new")
+                grown = run_crawl(server.base_url, workdir, "new", extra_settings)
                 grown["targets"] = server.requests_since_last_count()
                 grown["server_requests"] = len(grown["targets"])
                 incremental = {"n": n, "unchanged": unchanged, "new": grown}
@@ -386,6 +387,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-scrapy-bench", action="store_true")
     parser.add_argument("--profile", action="store_true",
                         help="run the crawls under cProfile (slower; .prof files in bench/build/profiles)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra Scrapy setting for the crawls (repeatable), e.g. GC_COLLECT_EVERY=0")
     parser.add_argument("--json", type=Path, default=BUILD_DIR / "results.json")
     args = parser.parse_args(argv)
     sizes = [args.n] if args.n else [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -402,7 +405,8 @@ def main(argv=None) -> int:
         profile_dir = BUILD_DIR / "profiles" if args.profile else None
         if profile_dir:
             profile_dir.mkdir(parents=True, exist_ok=True)
-        crawl, incremental = bench_crawl_sizes(sizes, args.seed, profile_dir)
+        extra = dict(item.split("=", 1) for item in args.set)
+        crawl, incremental = bench_crawl_sizes(sizes, args.seed, profile_dir, extra)
         results["crawl"] = {str(n): r for n, r in crawl.items()}
         results["incremental"] = incremental
     args.json.parent.mkdir(parents=True, exist_ok=True)
