@@ -60,13 +60,10 @@ NEWSCRAWLER_STATE_DIR = os.environ.get(
 )
 SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
 EXTENSIONS = {
-    "newscrawler.memory.CollectParsedPages": 100,
     "newscrawler.extensions.MarkSeenAfterExport": 500,
     "newscrawler.extensions.SelectorFallbackAlarm": 800,
     "newscrawler.extensions.StatsFile": 900,
 }
-# Free parsed pages every this many responses, so peak memory stays flat (see newscrawler/memory.py; 0: off).
-GC_COLLECT_EVERY = 16
 # Write the final stats of every crawl as JSON here (empty: off).
 STATS_FILE = ""
 
