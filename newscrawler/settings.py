@@ -40,6 +40,18 @@ FEEDS = {
     "data/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
 
+# --- Damaged responses ------------------------------------------------------------------------------
+# A redirect loop is an error the spider logs and counts (stock Scrapy drops the request silently).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newscrawler.middlewares.LoopAwareRedirectMiddleware": 600,
+}
+# No article page is anywhere near this; a response that is must be something else. Scrapy cancels it.
+# The spider retries a page that arrived cut off (get_retry_request): the retry count must carry over.
+META_COPY_WARN_SKIP_KEYS = ["retry_times"]
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
 # --- Pipelines: clean, validate, deduplicate (each one job) ------------------------------------------
 FEED_EXPORTERS = {"jsonlines": "newscrawler.exporters.FlushingJsonLinesItemExporter"}
 LOG_FORMATTER = "newscrawler.logformatter.ConciseLogFormatter"
@@ -61,6 +73,8 @@ NEWSCRAWLER_STATE_DIR = os.environ.get(
 SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
 EXTENSIONS = {
     "newscrawler.extensions.MarkSeenAfterExport": 500,
+    # Before StatsFile: its numbers go into the stats file too.
+    "newscrawler.quality.DataQualityReport": 800,
     "newscrawler.extensions.StatsFile": 900,
 }
 # Write the final stats of every crawl as JSON here (empty: off).
