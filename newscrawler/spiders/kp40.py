@@ -139,7 +139,8 @@ class Kp40Spider(scrapy.Spider):
 
     def parse_listing(self, response, page_number: int):
         if not isinstance(response, TextResponse):
-            return self._bad_response(response, "listing_not_text")
+            self._bad_response(response, "listing_not_text")
+            return
         if isinstance(response, HtmlResponse):
             response = self._readable(response)
             if not is_complete_page(response):
@@ -181,7 +182,8 @@ class Kp40Spider(scrapy.Spider):
 
     def parse_rss(self, response):
         if not isinstance(response, (XmlResponse, TextResponse)):
-            return self._bad_response(response, "rss_not_text")
+            self._bad_response(response, "rss_not_text")
+            return
         for ref in parse_rss(response):
             if self.seen_store and self.seen_store.has_article(ref.article_id):
                 self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")
@@ -264,4 +266,5 @@ class Kp40Spider(scrapy.Spider):
             reason = type(error).__name__
         self.crawler.stats.inc_value(f"{STATS}/request_failed/{reason}")
         detail = "" if response is not None else f" ({error})"
-        self.logger.warning("Request failed for %s: %s%s", request.url, reason, detail)
+        first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the crawl asked for
+        self.logger.warning("Request failed for %s: %s%s", first_url, reason, detail)
