@@ -53,7 +53,13 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
 # --- Pipelines: clean, validate, deduplicate (each one job) ------------------------------------------
-FEED_EXPORTERS = {"jsonlines": "newscrawler.exporters.FlushingJsonLinesItemExporter"}
+# Every name of the JSON Lines format (``-O out.jsonl`` picks "jsonl" from the extension): a record is on
+# disk before the seen store marks it, so a killed crawl never leaves a "seen" article unwritten.
+FEED_EXPORTERS = {
+    "jsonlines": "newscrawler.exporters.FlushingJsonLinesItemExporter",
+    "jsonl": "newscrawler.exporters.FlushingJsonLinesItemExporter",
+    "jl": "newscrawler.exporters.FlushingJsonLinesItemExporter",
+}
 LOG_FORMATTER = "newscrawler.logformatter.ConciseLogFormatter"
 
 ITEM_PIPELINES = {

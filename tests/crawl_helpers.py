@@ -67,12 +67,13 @@ def crawl_command(base_url: str, workdir: Path, output: Path, *spider_args: str,
 
 
 def start_crawl(base_url: str, workdir: Path, output: Path, *spider_args: str, settings: dict | None = None,
-                log_name: str | None = None) -> subprocess.Popen:
+                log_name: str | None = None, env: dict | None = None) -> subprocess.Popen:
     """``scrapy crawl kp40`` in the background (cwd: ``workdir``, so stray default feeds land there)."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_file = workdir / (log_name or output.name + ".log")
     settings = {"LOG_FILE": str(log_file), "STATS_FILE": str(output) + ".stats.json", **(settings or {})}
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings"}
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings",
+           **(env or {})}
     return subprocess.Popen(crawl_command(base_url, workdir, output, *spider_args, settings=settings),
                             cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -101,6 +102,23 @@ def wait_for_lines(proc: subprocess.Popen, path: Path, lines: int, timeout: floa
 def interrupt(proc: subprocess.Popen, sig=signal.SIGINT, timeout: float = 60) -> int:
     proc.send_signal(sig)
     return proc.wait(timeout=timeout)
+
+
+def seen_ids(store_path: Path) -> set[int]:
+    """Article ids the cross-run store calls written (read-only; checks the file is sound first)."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return {row[0] for row in db.execute("SELECT article_id FROM seen_articles")}
+    finally:
+        db.close()
+
+
+def log_of(output: Path) -> str:
+    path = output.parent / (output.name + ".log")
+    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def stats_of(output: Path) -> dict:
