@@ -34,6 +34,23 @@ def assert_union_complete(ids: set[int]):
     assert not ids - wanted, f"unexpected articles: {sorted(ids - wanted)}"
 
 
+def assert_seen_were_written(seen: set[int], written: set[int]):
+    """Every article the store calls seen is in some output.
+
+    The one exception is the re-published copy (:data:`REPUBLISHED`): the store remembers it by its twin's
+    story, which must then be in an output.
+    """
+    extra = seen - written
+    assert extra <= REPUBLISHED, f"marked as seen but never written: {sorted(extra - REPUBLISHED)}"
+    assert not extra or REPUBLISHED & written, "re-published copy marked, but neither twin written"
+
+
+def assert_store_matches_outputs(seen: set[int], written: set[int]):
+    """Seen ⇔ written (but for the re-published copy): no mark lost, none without its record."""
+    assert written <= seen, f"written but not marked (a lost update): {sorted(written - seen)}"
+    assert_seen_were_written(seen, written)
+
+
 def read_jsonl_strict(path: Path) -> list[dict]:
     """Every line of ``path`` as JSON; fails on a torn or otherwise invalid line (the file must end in \\n)."""
     data = path.read_bytes()

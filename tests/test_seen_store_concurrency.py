@@ -9,7 +9,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import sqlite3
 
-from tests.crawl_helpers import assert_union_complete, read_jsonl_strict, seen_ids, start_crawl
+from tests.crawl_helpers import (assert_store_matches_outputs, assert_union_complete, read_jsonl_strict, seen_ids,
+                                 start_crawl)
 from tests.replica_server import Replica, ReplicaServer
 
 WRITERS = 6
@@ -73,4 +74,4 @@ def test_two_crawls_at_once_share_one_store(tmp_path):
     union = {r["article_id"] for records in written for r in records}
     assert_union_complete(union)
     # every article either job wrote is marked — no update lost to the other job — and nothing else is
-    assert seen_ids(tmp_path / "seen.sqlite3") == union
+    assert_store_matches_outputs(seen_ids(tmp_path / "seen.sqlite3"), union)
