@@ -90,3 +90,35 @@ class StatsFile:
         stats.setdefault("finish_reason", reason)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         Path(self.path).write_text(json.dumps(stats, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+
+
+class SelectorFallbackAlarm:
+    """End a crawl with a WARNING when the site's own selectors stopped finding fields.
+
+    The spider counts, per field, the pages where a lower extraction layer had to stand in
+    (``newscrawler/fallback/<field>``). On a healthy crawl of the current layout those counters do not
+    exist; when they do, the site has probably changed its templates and the selectors need attention,
+    even though the records still came out.
+    """
+
+    PREFIX = "newscrawler/fallback/"
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler.stats)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider):
+        fields = {key[len(self.PREFIX):]: value for key, value in self.stats.get_stats().items()
+                  if key.startswith(self.PREFIX)}
+        if not fields:
+            return
+        parsed = self.stats.get_value("newscrawler/articles/parsed", 0)
+        summary = ", ".join(f"{name} ({count}/{parsed} pages)" for name, count in sorted(fields.items()))
+        self.stats.set_value("newscrawler/fallback_fields", sorted(fields))
+        spider.logger.warning("Site selectors failed for: %s. Those fields came from page metadata or generic "
+                              "extraction; the site layout may have changed.", summary)

@@ -70,6 +70,8 @@ def _remove_blobs(text: str) -> str:
 
 def is_widget_line(line: str, trailing: bool = True) -> bool:
     """Whether a whole line is widget text (``trailing`` also admits the generic trailing headings)."""
+    if len(line) > 120:  # widget lines are short; a paragraph is not one
+        return False
     line = " ".join(line.split())
     if not line:
         return False

@@ -5,7 +5,8 @@ the crawl's stats under ``newscrawler/quality/…`` (so they are in the stats du
 scrapyd's job log included — and in ``STATS_FILE``):
 
 * field coverage: the share of emitted records with each field non-empty (``newscrawler/quality/coverage/<field>``);
-* records dropped, by reason; pages that need rendering; pages skipped as damaged, by reason;
+* records dropped, by reason; pages that need rendering; fields the site's selectors missed (filled by a
+  fallback layer); pages skipped as damaged, by reason;
 * HTTP error counts, requests that failed for good, retries by reason; the finish reason.
 
 It ends with a WARNING naming what failed when the crawl emitted no records, when title, published_at or
@@ -108,6 +109,7 @@ class DataQualityReport:
         repaired = _with_prefix(stats, "newscrawler/encoding_repaired/")
         needs_rendering = stats.get("newscrawler/needs_rendering", 0)
         spider_errors = _with_prefix(stats, "spider_exceptions/")
+        fallbacks = _with_prefix(stats, "newscrawler/fallback/")
 
         problems = []
         if self.records == 0:
@@ -141,6 +143,7 @@ class DataQualityReport:
             f"  field coverage:       {covered if self.records else 'n/a'}",
             f"  records dropped:      {_fmt_counts(dropped)}",
             f"  need rendering:       {needs_rendering}",
+            f"  selector fallbacks:   {_fmt_counts(fallbacks)}",
             f"  pages skipped:        {_fmt_counts(skipped)}",
             f"  charset repaired:     {_fmt_counts(repaired)}",
             f"  HTTP errors:          {_fmt_counts(http_errors)}",

@@ -79,8 +79,9 @@ NEWSCRAWLER_STATE_DIR = os.environ.get(
 SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
 EXTENSIONS = {
     "newscrawler.extensions.MarkSeenAfterExport": 500,
+    "newscrawler.extensions.SelectorFallbackAlarm": 800,
     # Before StatsFile: its numbers go into the stats file too.
-    "newscrawler.quality.DataQualityReport": 800,
+    "newscrawler.quality.DataQualityReport": 850,
     "newscrawler.extensions.StatsFile": 900,
 }
 # Write the final stats of every crawl as JSON here (empty: off).

@@ -24,8 +24,8 @@ PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "pre", "address"}
 LIST_TAGS = frozenset({"ul", "ol"})
 CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "span", "center", "font", "dl", "dd"})
 
-#: Paragraphs that are cross-links or follow prompts, not article text.
-CROSS_LINK = re.compile(r"^\s*(?:Читайте\s+также|Читайте\s+KP40\.RU|Тем\s+временем|См\.\s+также)\b", re.IGNORECASE)
+#: How cross-link boxes and follow prompts start («Читайте также: <a>…</a>», «Тем временем<br><a>…</a>»).
+CROSS_LINK = re.compile(r"^\s*(?:Читайте\s+также|Читайте\s+KP40\.RU|Тем\s+временем|См\.\s+также)", re.IGNORECASE)
 
 
 def outer_html(element) -> str:
@@ -42,6 +42,22 @@ def leading_text(element, limit: int = 40) -> str:
         if size >= limit:
             break
     return "".join(parts).lstrip()[:limit]
+
+
+def is_cross_link(element) -> bool:
+    """A cross-link block: starts like one *and* is links plus a short label — a real paragraph that
+    merely opens with «Тем временем, …» is kept."""
+    head = element.text
+    if head and head.strip() and head.lstrip()[0] not in "ЧчТтСс":  # fast path: an ordinary paragraph
+        return False
+    if not CROSS_LINK.match(leading_text(element)):
+        return False
+    links = element.findall(".//a")
+    if not links:
+        return False
+    total = len("".join(element.itertext()).strip())
+    linked = sum(len("".join(a.itertext()).strip()) for a in links)
+    return total - linked <= 30
 
 
 def _has_text(element) -> bool:
@@ -61,7 +77,7 @@ def _collect(container, skip, out: list[str]) -> None:
         if not isinstance(tag, str) or tag in NON_TEXT_TAGS or skip(child):
             continue
         if tag in PARAGRAPH_TAGS:
-            if not CROSS_LINK.match(leading_text(child)):
+            if not is_cross_link(child):
                 out.append(outer_html(child))
         elif tag == "blockquote":
             before = len(out)
@@ -76,5 +92,5 @@ def _collect(container, skip, out: list[str]) -> None:
             before = len(out)
             _collect(child, skip, out)
             # A leaf wrapper holding bare text (<div>text<br>text</div>) is a paragraph itself.
-            if len(out) == before and _has_text(child) and not CROSS_LINK.match(leading_text(child)):
+            if len(out) == before and _has_text(child) and not is_cross_link(child):
                 out.append(outer_html(child))

@@ -42,16 +42,17 @@ from newscrawler.dates import year_of
 from newscrawler.items import ArticleItem
 from newscrawler.loaders import ArticleLoader
 from newscrawler.parsers.blocks import body_fragments, outer_html
+from newscrawler.parsers.document import document_root
 from newscrawler.parsers.maintext import (
-    BYLINE_PARAGRAPH,
     article_scope,
     first_h1,
     generic_skip,
+    is_byline_block,
     main_text_container,
     scoped_elements,
 )
 from newscrawler.parsers.page_meta import PageMeta
-from newscrawler.text import markup_to_text
+from newscrawler.text import PARAGRAPH_SEPARATOR, markup_to_text
 from newscrawler.urls import article_ref
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,12 @@ SITE, META, GENERIC = "site", "meta", "generic"
 ESSENTIAL = ("url", "title", "published_at", "body", "rubric_name")
 
 # --- Site layer: the `current` layout -----------------------------------------------------------------
-_WRAPPER = etree.XPath(
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' news-article-wrapper ')]"
-)
+# Plain contains() filters in C; the class token is then checked exactly in Python.
+# `descendant::…[1]` lets libxml2 stop at the first match instead of scanning the whole document.
+_WRAPPER = etree.XPath("/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+_WRAPPER_ANYWHERE = etree.XPath("/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+#: Candidates for the site layer's elements inside the wrapper (only these get Python proxies).
+_SITE_NODES = etree.XPath(".//*[contains(@class, 'news-') or contains(@class, 'mood-widget__count')]")
 _JS_BODY = etree.XPath(
     "//*[@data-special][contains(concat(' ', normalize-space(@class), ' '), ' news-body ')]"
 )
@@ -92,9 +96,23 @@ def _site_skip(element) -> bool:
     return bool(value) and not _SITE_NON_BODY.isdisjoint(value.split())
 
 
+def _one_fragment(fragments: Iterable[str]) -> list[str]:
+    """Body paragraphs as one fragment (joined by U+2029) for a single pass of the loader's text work."""
+    joined = PARAGRAPH_SEPARATOR.join(fragments)
+    return [joined] if joined else []
+
+
 def attr_fragment(value: str | None) -> str | None:
     """An attribute / meta / JSON value as an HTML fragment (what the loader's text processors take)."""
     return None if value is None else html.escape(value, quote=False)
+
+
+def element_fragment(element) -> str:
+    """An element as an HTML fragment: its markup, or just its escaped text when it has no children
+    (the common case for header lines; saves serialising and tag-stripping)."""
+    if len(element) == 0:
+        return html.escape(element.text or "", quote=False)
+    return outer_html(element)
 
 
 class SiteLayout:
@@ -105,11 +123,8 @@ class SiteLayout:
         self.el: dict = {}
         self.tag_links: list = []
         self.tags_boxes: list = []
-        for element in wrapper.iter():
-            value = element.get("class") if isinstance(element.tag, str) else None
-            if not value:
-                continue
-            for token in value.split():
+        for element in _SITE_NODES(wrapper):
+            for token in element.get("class").split():
                 if token in _SITE_CLASSES:
                     self.el.setdefault(token, element)
                     if token == "news-view-tags":
@@ -123,7 +138,7 @@ class SiteLayout:
 
     def fragment(self, name) -> list[str]:
         element = self.el.get(name)
-        return [outer_html(element)] if element is not None else []
+        return [element_fragment(element)] if element is not None else []
 
     # field readers
     def title(self):
@@ -134,7 +149,7 @@ class SiteLayout:
         if rubric is None:
             return []
         link = rubric.find(".//a")
-        return [outer_html(link)] if link is not None else []
+        return [element_fragment(link)] if link is not None else []
 
     def top_story(self):
         if self.get("news-view-rubric") is None and self.get("news-view-top") is None:
@@ -191,7 +206,7 @@ class SiteLayout:
 
     def tags(self):
         if self.tag_links:
-            return [outer_html(link) for link in self.tag_links]
+            return [element_fragment(link) for link in self.tag_links]
         for box in self.tags_boxes:
             raw = box.get("data-tags")
             if raw:
@@ -207,11 +222,15 @@ class SiteLayout:
         container = self.get("news-body")
         if container is None:
             return []
-        return body_fragments(container, _site_skip)
+        return _one_fragment(body_fragments(container, _site_skip))
 
     def js_only_body(self) -> bool:
         container = self.get("news-body")
-        return container is not None and container.get("data-special") is not None and not self.body()
+        return (container is not None and container.get("data-special") is not None
+                and not body_fragments(container, _site_skip))
+
+
+_UNSET = object()
 
 
 class _Page:
@@ -219,22 +238,21 @@ class _Page:
 
     def __init__(self, response: HtmlResponse):
         self.response = response
-        self.root = response.selector.root
-        wrappers = _WRAPPER(self.root) if self.root is not None else []
-        self.site = SiteLayout(wrappers[0]) if wrappers else None
+        self.root = document_root(response)
+        found = _WRAPPER(self.root) or _WRAPPER_ANYWHERE(self.root)  # the latter: a fragment without <body>
+        wrapper = next((w for w in found if "news-article-wrapper" in w.get("class").split()), None)
+        self.site = SiteLayout(wrapper) if wrapper is not None else None
         self.meta = PageMeta(self.root)
-        self._h1 = None
+        self._h1 = _UNSET
         self._scope = None
-        self._main = None
+        self._main = _UNSET
 
     # --- generic layer helpers ----------------------------------------------------------------------------
     @property
     def h1(self):
-        if self._h1 is None:
+        if self._h1 is _UNSET:
             self._h1 = first_h1(self.root) if self.root is not None else None
-            if self._h1 is None:
-                self._h1 = False
-        return self._h1 or None
+        return self._h1
 
     @property
     def scope(self):
@@ -244,10 +262,9 @@ class _Page:
 
     @property
     def main(self):
-        if self._main is None:
-            found = main_text_container(self.root)
-            self._main = found if found is not None else False
-        return self._main or None
+        if self._main is _UNSET:
+            self._main = main_text_container(self.root) if self.root is not None else None
+        return self._main
 
     def scoped(self, pattern: str):
         return scoped_elements(self.scope, re.compile(pattern, re.IGNORECASE))
@@ -270,9 +287,9 @@ class _Page:
         for element in self.scoped(r"(?:^|[\s_-])(?:author|authors|byline)(?:$|[\s_-])"):
             yield outer_html(element)
         if self.main is not None:
-            for paragraph in self.main.iter("p"):
-                if BYLINE_PARAGRAPH.match(paragraph.text or ""):
-                    yield outer_html(paragraph)
+            for element in self.main.iter("p", "div", "span", "section"):
+                if is_byline_block(element):
+                    yield outer_html(element)
 
     def generic_lead(self):
         for element in self.scoped(r"(?:^|[\s_-])(?:lead|standfirst|subtitle|summary|description|excerpt)(?:$|[\s_-])"):
@@ -308,7 +325,7 @@ class _Page:
             return []  # a JS placeholder: rendering, not guessing, recovers this body
         if self.main is None:
             return []
-        return body_fragments(self.main, generic_skip)
+        return _one_fragment(body_fragments(self.main, generic_skip))
 
     def meta_body(self):
         text = self.meta.article_body()
@@ -319,8 +336,8 @@ class _Page:
                 fragment = etree.HTML(f"<div>{text}</div>").find(".//div")
             except (etree.ParserError, ValueError):
                 return []
-            return body_fragments(fragment, generic_skip) if fragment is not None else []
-        return [attr_fragment(p) for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+            return _one_fragment(body_fragments(fragment, generic_skip)) if fragment is not None else []
+        return _one_fragment(attr_fragment(p) for p in re.split(r"\n\s*\n|\n", text) if p.strip())
 
 
 def _first_date_year(values: Iterable[str]) -> int | None:
@@ -385,7 +402,9 @@ def needs_rendering(response: HtmlResponse) -> bool:
     """True when the static HTML lacks the article body because a script renders it (``.news-body[data-special]``
     with no body text: the replica's page 83529). Uses the response's cached parse."""
     try:
-        root = response.selector.root
+        if b"data-special" not in response.body:  # the placeholder's marker: no parse needed without it
+            return False
+        root = document_root(response)
         for container in _JS_BODY(root):
             if not body_fragments(container, _site_skip):
                 return True
@@ -415,7 +434,8 @@ def _parse(response: HtmlResponse, now=None) -> ArticleItem:
     def escaped(values: Iterable[str]) -> list[str]:
         return [attr_fragment(v) for v in values]
 
-    # Identity: the canonical link wins (schema), then og:url, then the URL fetched.
+    # Identity: the canonical link wins (schema) and counts as the site's own answer; then og:url, then
+    # the URL fetched.
     used["url"] = _fill(loader, "url", [
         (SITE, lambda: [meta.canonical]),
         (META, lambda: [meta.meta.get("og:url")]),
@@ -438,15 +458,15 @@ def _parse(response: HtmlResponse, now=None) -> ArticleItem:
     loader.context["year_hint"] = year_hint
 
     s = site
-    fill("title", s and s.title, meta.titles, page.generic_title)
+    fill("title", s and s.title, lambda: escaped(meta.titles()), page.generic_title)
     fill("rubric_name", s and s.rubric_name, lambda: escaped(meta.sections()),
          lambda: page.generic_rubric(ref and ref.rubric))
-    fill("published_at", s and s.published_at, lambda: meta.dates() + meta.time_elements(), page.generic_date)
+    fill("published_at", s and s.published_at, lambda: escaped(meta.dates() + meta.time_elements()),
+         page.generic_date)
     fill("body", s and s.body, page.meta_body, page.generic_body)
 
-    body = loader.get_output_value("body")
-
     def meta_leads():
+        body = loader.get_output_value("body")
         return escaped(v for v in meta.leads() if not _is_excerpt(markup_to_text(attr_fragment(v)), body))
 
     fill("lead", s and s.lead, meta_leads, page.generic_lead)

@@ -47,9 +47,15 @@ def generic_skip(element) -> bool:
         return True
     if is_widget_block(element):
         return True
-    if element.tag == "p" and BYLINE_PARAGRAPH.match(element.text or ""):
-        return True
-    return False
+    return is_byline_block(element)
+
+
+def is_byline_block(element, max_chars: int = 200) -> bool:
+    """A short block reading ``Автор: …`` (the 2012 layout prints the byline as the body's last line)."""
+    if element.tag not in ("p", "div", "span", "section"):
+        return False
+    text = "".join(element.itertext())
+    return len(text) <= max_chars and bool(BYLINE_PARAGRAPH.match(text))
 
 
 def main_text_container(root, min_chars: int = 200):

@@ -18,6 +18,10 @@ _LD_SCRIPTS = etree.XPath("//script[@type='application/ld+json']")
 _TIMES = etree.XPath("//time[@datetime]")
 _OUTSIDE_ARTICLE = {"aside", "nav", "footer"}
 _MULTI = {"article:tag", "article:author", "og:image"}
+_CANONICAL = etree.XPath("./link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', 'canonil')), ' '),"
+                         " ' canonical ')]/@href", smart_strings=False)
+_PUBLISHED = etree.XPath("./meta[@property='article:published_time' or @name='article:published_time'"
+                         " or @itemprop='datePublished']/@content", smart_strings=False)
 
 
 def _json_objects(data):
@@ -66,13 +70,39 @@ class PageMeta:
     def __init__(self, root):
         self.root = root
         self.head = root.find("head")
-        self.title_text: str | None = None
-        self.canonical: str | None = None
-        self.meta: dict[str, str] = {}
-        self.meta_lists: dict[str, list[str]] = {}
+
+    # Cheap single-purpose look-ups, enough for a page the site layer reads (no head scan).
+    @cached_property
+    def canonical(self) -> str | None:
+        found = _CANONICAL(self.head) if self.head is not None else []
+        return found[0] if found else None
+
+    def head_dates(self) -> list[str]:
+        """The dates the head alone states (cheap; the year hint for year-less dates)."""
+        return _PUBLISHED(self.head) if self.head is not None else []
+
+    # The full head scan, done on first use.
+    @cached_property
+    def _head(self) -> tuple:
+        self._title_text: str | None = None
+        self._meta: dict[str, str] = {}
+        self._meta_lists: dict[str, list[str]] = {}
         self._head_ld: list[str] = []
         if self.head is not None:
             self._read_head()
+        return self._title_text, self._meta, self._meta_lists, self._head_ld
+
+    @property
+    def title_text(self) -> str | None:
+        return self._head[0]
+
+    @property
+    def meta(self) -> dict[str, str]:
+        return self._head[1]
+
+    @property
+    def meta_lists(self) -> dict[str, list[str]]:
+        return self._head[2]
 
     def _read_head(self) -> None:
         for el in self.head:
@@ -82,15 +112,12 @@ class PageMeta:
                 content = el.get("content")
                 if key and content is not None:
                     key = key.strip().lower()
-                    self.meta.setdefault(key, content)
+                    self._meta.setdefault(key, content)
                     if key in _MULTI:
-                        self.meta_lists.setdefault(key, []).append(content)
-            elif tag == "link":
-                if self.canonical is None and "canonical" in (el.get("rel") or "").lower().split():
-                    self.canonical = el.get("href")
+                        self._meta_lists.setdefault(key, []).append(content)
             elif tag == "title":
-                if self.title_text is None:
-                    self.title_text = el.text_content()
+                if self._title_text is None:
+                    self._title_text = "".join(el.itertext())
             elif tag == "script" and (el.get("type") or "").strip().lower() == "application/ld+json":
                 self._head_ld.append(el.text or "")
 
@@ -98,7 +125,7 @@ class PageMeta:
     @cached_property
     def article_ld(self) -> dict:
         """The first JSON-LD object typed as an article (head first, then the whole document)."""
-        sources = self._head_ld or [el.text or "" for el in _LD_SCRIPTS(self.root)]
+        sources = self._head[3] or [el.text or "" for el in _LD_SCRIPTS(self.root)]
         for text in sources:
             try:
                 data = json.loads(text)
@@ -140,10 +167,6 @@ class PageMeta:
                 values.append(el.get("datetime"))
         return values
 
-    def head_dates(self) -> list[str]:
-        """The dates the head alone states (cheap; the year hint for year-less dates)."""
-        found = [self.meta.get("article:published_time"), self.meta.get("datepublished")]
-        return [d for d in found if d]
 
     def authors(self) -> list[str]:
         names = _names(self.article_ld.get("author"))

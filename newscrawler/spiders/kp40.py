@@ -215,6 +215,13 @@ class Kp40Spider(scrapy.Spider):
         item = parse_article(response)
         item["crawled_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.crawler.stats.inc_value(f"{STATS}/articles/parsed")
+        # The site's selectors missed these fields on this page: lower layers (page metadata, generic
+        # extraction) stood in. Counted per field; SelectorFallbackAlarm turns them into a WARNING.
+        for field in item.get("fallback_fields") or ():
+            self.crawler.stats.inc_value(f"{STATS}/fallback/{field}")
+        if item.get("fallback_fields"):
+            self.logger.info("Article %s: site selectors missed %s; used page metadata / generic extraction",
+                             response.url, ", ".join(item["fallback_fields"]))
         return item
 
     # --- pages that arrived damaged -----------------------------------------------------------------
