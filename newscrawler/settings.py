@@ -36,7 +36,9 @@ TELNETCONSOLE_ENABLED = False
 # Without -o/-O every crawl writes its own dated JSON Lines file; Cyrillic stays text, not \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = ARTICLE_FIELDS
-FEEDS = {
+# Scrapy merges dict settings key by key, so a FEEDS entry here would be written *in addition to* a
+# -o/-O file. The spider adds this default feed only when no other feed is configured (-o/-O, scrapyd).
+DEFAULT_FEEDS = {
     "data/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
 
