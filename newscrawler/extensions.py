@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import logging
+
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import load_object
 
 from newscrawler.seen_store import SeenStore, content_hash
+
+logger = logging.getLogger(__name__)
 
 
 class MarkSeenAfterExport:
@@ -31,9 +36,23 @@ class MarkSeenAfterExport:
         if store is None:
             raise NotConfigured("SEEN_STORE_PATH is empty: no cross-run deduplication")
         ext = cls(store, crawler.stats)
+        ext.check_feeds_flush(crawler.settings)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
+
+    @staticmethod
+    def check_feeds_flush(settings) -> list[str]:
+        """Warn about every feed whose exporter may hold a record in a buffer after ``item_scraped``."""
+        exporters = settings.getwithbase("FEED_EXPORTERS")
+        buffered = []
+        for uri, options in settings.getdict("FEEDS").items():
+            name = exporters.get((options or {}).get("format") or settings.get("FEED_FORMAT"))
+            if name and not getattr(load_object(name), "flushes_each_record", False):
+                buffered.append(str(uri))
+                logger.warning("Feed %s is written by %s, which does not flush each record: a crawl killed now "
+                               "may leave articles marked as seen that are not in the file", uri, name)
+        return buffered
 
     def item_scraped(self, item, spider):
         adapter = ItemAdapter(item)

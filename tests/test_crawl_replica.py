@@ -91,10 +91,12 @@ def test_rubrics_and_since_limit_the_crawl(replica_server, tmp_path):
 
 
 def test_max_pages_stops_pagination(replica_server, tmp_path):
-    result = run_crawl(replica_server.base_url, tmp_path, "max_pages=1")
+    result = run_crawl(replica_server.base_url, tmp_path, "max_pages=1", cwd=tmp_path)
     assert result.returncode == 0
     assert not replica_server.requests_for(lambda t: "page=2" in t)
     assert 0 < len(result.items) <= 22
+    # -O names the one output: the default dated feed is not written besides it
+    assert not (tmp_path / "data").exists()
 
 
 def test_default_output_is_a_dated_file_under_data(replica_server, tmp_path):
