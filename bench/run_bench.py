@@ -388,7 +388,7 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="run the crawls under cProfile (slower; .prof files in bench/build/profiles)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra Scrapy setting for the crawls (repeatable), e.g. GC_COLLECT_EVERY=0")
+                        help="extra Scrapy setting for the crawls (repeatable), e.g. CONCURRENT_REQUESTS=8")
     parser.add_argument("--json", type=Path, default=BUILD_DIR / "results.json")
     args = parser.parse_args(argv)
     sizes = [args.n] if args.n else [int(s) for s in args.sizes.split(",") if s.strip()]
