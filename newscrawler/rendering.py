@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 #: Request meta key: how many times this request has been through the browser (1 = first render).
 RENDER_ATTEMPT = "newscrawler_render_attempt"
+#: Request/response meta key: seconds the render took in the browser (set by RenderingDownloadHandler).
+RENDER_TIME = "newscrawler_render_seconds"
 #: Name of the browser context the spider's renders use (recycled, see RenderingDownloadHandler).
 CONTEXT_NAME = "render"
 
@@ -248,9 +250,13 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
             self.stats.set_value("newscrawler/render/browser_launch_ms", round((time.monotonic() - started) * 1000))
             logger.info("Chromium launched: %s", self.config.launch_options.get("executable_path")
                         or "Playwright's own build")
+        started = time.monotonic()
         try:
             return await super()._download_request(request, spider)
         finally:
+            # wall time of this render in the browser: page and context creation, navigation, waiting for
+            # the body, reading the DOM (the browser launch above is not included: it is paid once)
+            request.meta[RENDER_TIME] = time.monotonic() - started
             self._sample_memory()
             await self._maybe_recycle_context(request.meta.get("playwright_context") or "default")
 
