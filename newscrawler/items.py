@@ -23,6 +23,9 @@ class ArticleItem(scrapy.Item):
     crawled_at = scrapy.Field()
     # Extra key (documented in the README): which extraction layer produced the record.
     extraction = scrapy.Field()
+    # Not exported (absent from ARTICLE_FIELDS): the fields the site's own layout selectors did not
+    # yield, so a lower extraction layer (page metadata, generic heuristics) was consulted.
+    fallback_fields = scrapy.Field()
 
 
 #: Keys in the order of ARTICLE_SCHEMA.md; the feed exporter writes them in this order.

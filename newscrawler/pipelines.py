@@ -105,8 +105,12 @@ class DeduplicateArticles:
         if self.store:
             self.store.close()
 
-    def _drop(self, reason: str, adapter: ItemAdapter):
+    def _drop(self, reason: str, adapter: ItemAdapter, digest: str | None = None):
         self.stats.inc_value(f"{STATS_PREFIX}/duplicates/{reason}")
+        if digest and self.store is not None:
+            # A re-published copy: its story is already written under the first id. Remember this id
+            # too, so later runs know it and do not fetch it (or keep paginating for it) again.
+            self.store.mark(adapter.get("article_id"), adapter.get("url"), digest)
         raise DropItem(f"duplicate ({reason}): {adapter.get('url')}", log_level="INFO")
 
     def process_item(self, item):
@@ -116,12 +120,12 @@ class DeduplicateArticles:
         if article_id in self.ids or url in self.urls:
             self._drop("same_article", adapter)
         if digest in self.digests:
-            self._drop("same_text_other_id", adapter)
+            self._drop("same_text_other_id", adapter, digest)
         if self.store is not None:
             if (article_id is not None and self.store.has_article(article_id)) or self.store.has_url(url):
                 self._drop("written_by_earlier_run", adapter)
             if self.store.has_content(digest):
-                self._drop("same_text_written_by_earlier_run", adapter)
+                self._drop("same_text_written_by_earlier_run", adapter, digest)
         self.ids.add(article_id)
         self.urls.add(url)
         self.digests.add(digest)

@@ -137,7 +137,8 @@ class Kp40Spider(scrapy.Spider):
 
     def parse_listing(self, response, page_number: int):
         if not isinstance(response, TextResponse):
-            return self._bad_response(response, "listing_not_text")
+            self._bad_response(response, "listing_not_text")
+            return
         page = parse_listing(response)
         self.crawler.stats.inc_value(f"{STATS}/listing/pages")
         if not page.site_layout:
@@ -172,7 +173,8 @@ class Kp40Spider(scrapy.Spider):
 
     def parse_rss(self, response):
         if not isinstance(response, (XmlResponse, TextResponse)):
-            return self._bad_response(response, "rss_not_text")
+            self._bad_response(response, "rss_not_text")
+            return
         for ref in parse_rss(response):
             if self.seen_store and self.seen_store.has_article(ref.article_id):
                 self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")

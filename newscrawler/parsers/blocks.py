@@ -1,0 +1,96 @@
+"""Body paragraphs of a container element, in reading order, as HTML fragments for the loader.
+
+Shared by the site layer (the ``.news-body`` container, with the site's known non-body blocks) and the
+generic fallback (the densest text container, with generic noise rules). Paragraph-level elements are
+``<p>``, ``<h2>``–``<h6>``, block quotes (their paragraphs), list items (``- item``); wrappers such as
+``<div>`` are descended into; figures, captions, embeds, scripts, ads and whatever ``skip`` names are left
+out, as are the site's cross-link paragraphs («Читайте также: …», «Тем временем …»).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from lxml import etree
+
+#: Never body text, whatever the layout.
+NON_TEXT_TAGS = frozenset({
+    "script", "style", "noscript", "template", "iframe", "embed", "object", "video", "audio", "picture",
+    "img", "svg", "figure", "figcaption", "form", "button", "input", "select", "textarea", "aside", "nav",
+    "footer", "header", "table", "canvas", "map", "ins", "link", "meta",
+})
+PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "pre", "address"})
+LIST_TAGS = frozenset({"ul", "ol"})
+CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "span", "center", "font", "dl", "dd"})
+
+#: How cross-link boxes and follow prompts start («Читайте также: <a>…</a>», «Тем временем<br><a>…</a>»).
+CROSS_LINK = re.compile(r"^\s*(?:Читайте\s+также|Читайте\s+KP40\.RU|Тем\s+временем|См\.\s+также)", re.IGNORECASE)
+
+
+def outer_html(element) -> str:
+    return etree.tostring(element, encoding="unicode", method="html", with_tail=False)
+
+
+def leading_text(element, limit: int = 40) -> str:
+    """The first characters of an element's text (cheap: no full text_content())."""
+    parts = []
+    size = 0
+    for chunk in element.itertext():
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return "".join(parts).lstrip()[:limit]
+
+
+def is_cross_link(element) -> bool:
+    """A cross-link block: starts like one *and* is links plus a short label — a real paragraph that
+    merely opens with «Тем временем, …» is kept."""
+    head = element.text
+    if head and head.strip() and head.lstrip()[0] not in "ЧчТтСс":  # fast path: an ordinary paragraph
+        return False
+    if not CROSS_LINK.match(leading_text(element)):
+        return False
+    links = element.findall(".//a")
+    if not links:
+        return False
+    total = len("".join(element.itertext()).strip())
+    linked = sum(len("".join(a.itertext()).strip()) for a in links)
+    return total - linked <= 30
+
+
+def _has_text(element) -> bool:
+    return any(chunk.strip() for chunk in element.itertext())
+
+
+def body_fragments(container, skip: Callable[[object], bool]) -> list[str]:
+    """HTML fragments of the body paragraphs inside ``container`` (``skip(el)`` drops a block)."""
+    out: list[str] = []
+    _collect(container, skip, out)
+    return out
+
+
+def _collect(container, skip, out: list[str]) -> None:
+    for child in container:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in NON_TEXT_TAGS or skip(child):
+            continue
+        if tag in PARAGRAPH_TAGS:
+            if not is_cross_link(child):
+                out.append(outer_html(child))
+        elif tag == "blockquote":
+            before = len(out)
+            _collect(child, skip, out)
+            if len(out) == before and _has_text(child):
+                out.append(outer_html(child))
+        elif tag in LIST_TAGS:
+            for item in child:
+                if item.tag == "li" and not skip(item):
+                    out.append("- " + outer_html(item))
+        elif tag in CONTAINER_TAGS or tag == "li":
+            before = len(out)
+            _collect(child, skip, out)
+            # A leaf wrapper holding bare text (<div>text<br>text</div>) is a paragraph itself.
+            if len(out) == before and _has_text(child) and not is_cross_link(child):
+                out.append(outer_html(child))

@@ -1,0 +1,64 @@
+import pytest
+
+from newscrawler.authors import byline_photo_credit, normalize_name, parse_authors, split_byline
+from newscrawler.counts import parse_count
+from newscrawler.credits import parse_photo_credit
+from newscrawler.text import PARAGRAPH_SEPARATOR, clean_text, markup_to_text, paragraphs
+
+
+@pytest.mark.parametrize("byline, names, credit", [
+    ("Софья Фирсова, фото читателя", ["Софья Фирсова"], "фото читателя"),
+    ("Анастасия КАТОРГИНА", ["Анастасия Каторгина"], None),
+    ("Автор: Анастасия КАТОРГИНА.", ["Анастасия Каторгина"], None),
+    ("Иван Петров, Мария Сидорова", ["Иван Петров", "Мария Сидорова"], None),
+    ("Автор: Александр Нефёдов. Фото и видео автора.", ["Александр Нефёдов"], "Фото и видео автора"),
+    ("Автор: Ольга ЛАВРОВА.", ["Ольга Лаврова"], None),
+    ("Сергей ПЕТРОВ", ["Сергей Петров"], None),
+    ("Ирина Воронцова, Глеб Тихонов", ["Ирина Воронцова", "Глеб Тихонов"], None),
+    ("Андрей ГРАЧЁВ", ["Андрей Грачёв"], None),
+    ("Дмитрий Ивьев", ["Дмитрий Ивьев"], None),
+    ("  Автор:  Елена   Жаркова ,  фото читателя ", ["Елена Жаркова"], "фото читателя"),
+    ("Мария СКЛОДОВСКАЯ-КЮРИ", ["Мария Склодовская-Кюри"], None),
+    ("", [], None),
+])
+def test_bylines(byline, names, credit):
+    assert split_byline(byline) == (names, credit)
+    assert parse_authors(byline) == names
+    assert byline_photo_credit(byline) == credit
+
+
+def test_name_initials_kept():
+    assert normalize_name("А. С. ПУШКИН.") == "А. С. Пушкин"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("5034", 5034), ("112 574", 112574), ("112\u2009574", 112574), ("112\u00a0574", 112574),
+    ("1\u202f234\u202f567", 1234567), ("21 оценили", 21), (" 6 ", 6), ("0", 0), ("", None), (None, None),
+    ("нет", None), (7, 7),
+])
+def test_counts(text, expected):
+    assert parse_count(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Фото: пресс-служба правительства Калужской области.", "пресс-служба правительства Калужской области"),
+    ("Фото: пресс-служба УМВД.", "пресс-служба УМВД"),
+    ("фото из архива", "фото из архива"),
+    ("фото читателя", "фото читателя"),
+    ("Фото и видео автора.", "Фото и видео автора"),
+    ("Фото:", None), ("", None), (None, None),
+])
+def test_photo_credit(text, expected):
+    assert parse_photo_credit(text) == expected
+
+
+def test_text_cleanup():
+    assert clean_text("a\u00a0b\u2009c  d\u00ade\u200b") == "a b c de"
+    assert clean_text(" \u00a0 ") is None
+    assert markup_to_text("<p>В&nbsp;Калуге &laquo;тест&raquo; со&shy;бытие</p>") == "В Калуге «тест» событие"
+    assert markup_to_text("<p>строка один<br>строка\n   два<br/> три</p>") == "строка один\nстрока два\nтри"
+    assert markup_to_text("<p><strong>UPD.</strong> Текст<script>var x = 1;</script></p>") == "UPD. Текст"
+    assert markup_to_text("<p>&nbsp;</p>") is None
+    assert markup_to_text("A &amp; B &lt;C&gt;") == "A & B <C>"
+    joined = PARAGRAPH_SEPARATOR.join(["<p>Один</p>", "<p>&nbsp;</p>", "<h3>Два</h3>", "- <li>три</li>"])
+    assert paragraphs(joined) == ["Один", "Два", "- три"]

@@ -1,0 +1,64 @@
+"""Validation and deduplication pipelines, driven directly with items (no engine)."""
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from newscrawler.items import ArticleItem
+from newscrawler.pipelines import DeduplicateArticles, StripTrailingWidgets, ValidateArticle
+from newscrawler.seen_store import SeenStore, content_hash
+
+
+def article(article_id=1, rubric="invest", title="Заголовок", body="Первый абзац.\n\nВторой абзац.", **extra):
+    return ArticleItem(url=f"https://www.kp40.ru/news/{rubric}/{article_id}/", article_id=article_id,
+                       rubric=rubric, title=title, body=body, published_at="2021-04-27T14:48:00+03:00",
+                       authors=[], tags=[], **extra)
+
+
+@pytest.fixture
+def stats():
+    return MemoryStatsCollector(get_crawler())
+
+
+def test_validation_drops_and_counts_each_missing_field(stats):
+    pipeline = ValidateArticle(stats)
+    assert pipeline.process_item(article()) is not None
+    for field in ("title", "body", "published_at", "url"):
+        item = article()
+        item[field] = None
+        with pytest.raises(DropItem, match=f"missing_{field}"):
+            pipeline.process_item(item)
+        assert stats.get_value(f"newscrawler/dropped/missing_{field}") == 1
+
+
+def test_dedup_within_a_run(stats):
+    pipeline = DeduplicateArticles(stats, store=None)
+    pipeline.process_item(article(1))
+    with pytest.raises(DropItem):
+        pipeline.process_item(article(1))
+    with pytest.raises(DropItem):  # re-published under another id in another rubric: same story
+        pipeline.process_item(article(2, rubric="society"))
+    pipeline.process_item(article(3, body="Другой текст."))
+    assert stats.get_value("newscrawler/duplicates/same_article") == 1
+    assert stats.get_value("newscrawler/duplicates/same_text_other_id") == 1
+
+
+def test_dedup_across_runs_uses_the_store(stats, tmp_path):
+    store = SeenStore(tmp_path / "seen.sqlite3")
+    store.mark(1, "https://www.kp40.ru/news/invest/1/", content_hash("Заголовок", "Первый абзац.\n\nВторой абзац."))
+    pipeline = DeduplicateArticles(stats, store=store)
+    with pytest.raises(DropItem):
+        pipeline.process_item(article(1))
+    with pytest.raises(DropItem):
+        pipeline.process_item(article(7, rubric="society"))
+    assert pipeline.process_item(article(8, body="Новое.")) is not None
+    assert stats.get_value("newscrawler/duplicates/written_by_earlier_run") == 1
+    assert stats.get_value("newscrawler/duplicates/same_text_written_by_earlier_run") == 1
+
+
+def test_strip_trailing_widgets_cleans_text_fields_and_counts(stats):
+    item = article(body="Абзац статьи.\n\nЛента настроения\n\n21 оценили\n\nОбсудить новость")
+    StripTrailingWidgets(stats).process_item(item)
+    assert item["body"] == "Абзац статьи."
+    assert stats.get_value("newscrawler/widget_noise_stripped/body") == 1
