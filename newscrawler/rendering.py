@@ -301,7 +301,8 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
 def rendering_available(settings=None) -> bool:
     """True when a browser can be launched: a configured/system Chromium, or Playwright's own build."""
-    if chromium_executable(settings.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") if settings else None):
-        return True
+    executable = chromium_executable(settings.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") if settings else None)
+    if executable:
+        return os.path.isfile(executable) and os.access(executable, os.X_OK)
     cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
     return any(cache.glob("chromium*"))
