@@ -257,19 +257,26 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     async def _maybe_recycle_context(self, name: str) -> None:
         self._served[name] = self._served.get(name, 0) + 1
-        wrapper = self.context_wrappers.get(name)
-        if wrapper is None or self.pages_per_context <= 0 or self._served[name] < self.pages_per_context:
+        if self.pages_per_context <= 0 or self._served[name] < self.pages_per_context:
             return
-        if wrapper.context.pages:  # still rendering: the last page to finish closes it
-            return
-        self._served[name] = 0
-        self.stats.inc_value("newscrawler/render/contexts_recycled")
-        try:
-            await wrapper.context.close()  # its close callback drops it from context_wrappers
-        except Exception as exc:  # noqa: BLE001 - a context of a dead browser is gone anyway
-            logger.debug("Closing context %s failed: %r", name, exc)
-        if self.context_wrappers.get(name) is wrapper:  # not a fresh one a concurrent render opened meanwhile
-            self.context_wrappers.pop(name)
+        # Under the lock scrapy-playwright takes to look a context up or create it, so no render can pick
+        # this context while it is closing. Only when no page is open or being created in it (its page
+        # semaphore is whole): page-close callbacks release the semaphore of the context *named* so, and
+        # must not land on the next one. Otherwise a later render retries.
+        async with self.context_launch_lock:
+            wrapper = self.context_wrappers.get(name)
+            if wrapper is None:
+                self._served[name] = 0
+                return
+            if wrapper.context.pages or wrapper.semaphore._value < self.config.max_pages_per_context:
+                return
+            self._served[name] = 0
+            del self.context_wrappers[name]  # the next render opens a fresh context
+            self.stats.inc_value("newscrawler/render/contexts_recycled")
+            try:
+                await asyncio.wait_for(wrapper.context.close(), timeout=30)
+            except Exception as exc:  # noqa: BLE001 - a context of a dead browser is gone anyway
+                logger.warning("Closing browser context %r failed: %r", name, exc)
 
     def _record_memory(self, sample: tuple[int, int, int]) -> None:
         rss, pss, _ = sample
