@@ -11,9 +11,9 @@ What lives here:
 * :class:`RenderingDownloadHandler` — scrapy-playwright's download handler (for ``http``/``https``) with
   three additions: nothing browser-related starts before the first request that asks for the browser
   (stock scrapy-playwright starts the Playwright driver at engine start and only defers Chromium);
-  launch options completed from settings/env (the system Chromium by default); browser contexts are
-  recycled after ``RENDER_PAGES_PER_CONTEXT`` pages; the memory of the browser process tree is sampled
-  into stats. Requests without ``meta["playwright"]`` go through Scrapy's normal HTTP/1.1 handler.
+  launch options completed from settings/env (the system Chromium by default); the memory of the
+  browser process tree is sampled into stats. Requests without ``meta["playwright"]`` go through
+  Scrapy's normal HTTP/1.1 handler.
 * :func:`should_abort_request` — ``PLAYWRIGHT_ABORT_REQUEST``: no images, fonts, media, analytics, ads.
 * :func:`render_request` — the request that renders one article page.
 * :func:`chromium_executable`, :func:`launch_options` — which browser to start, and how.
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 #: Request meta key: how many times this request has been through the browser (1 = first render).
 RENDER_ATTEMPT = "newscrawler_render_attempt"
-#: Name of the browser context the spider's renders use (recycled, see RenderingDownloadHandler).
+#: Name of the browser context the spider's renders use.
 CONTEXT_NAME = "render"
 
 #: Tried in order when neither the setting nor the environment names a browser.
@@ -198,14 +198,12 @@ def descendant_memory(root_pid: int | None = None) -> tuple[int, int, int]:
 
 
 class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, started lazily, with recycled contexts and memory stats.
+    """scrapy-playwright's handler, started lazily, with the system Chromium and memory stats.
 
     * Stock scrapy-playwright starts the Playwright driver (a Node.js process) when the engine starts and
       launches Chromium at the first ``playwright=True`` request. Here the driver too waits for that first
       request: a crawl without JS-only pages starts no extra process at all.
     * ``PLAYWRIGHT_LAUNCH_OPTIONS`` is completed by :func:`launch_options` (system Chromium, flags).
-    * A context is closed once it has served ``RENDER_PAGES_PER_CONTEXT`` pages and has none open; the
-      next render opens a fresh one. Long crawls do not accumulate cache, cookies and renderer memory.
     * While the browser runs, the RSS/PSS of the process tree is sampled every
       ``RENDER_MEMORY_SAMPLE_INTERVAL`` seconds (in a thread); the peaks go to the stats
       ``newscrawler/render/browser_peak_rss_mb`` and ``…_pss_mb``.
@@ -214,11 +212,9 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.config.launch_options = launch_options(crawler.settings)
-        self.pages_per_context = crawler.settings.getint("RENDER_PAGES_PER_CONTEXT", 50)
         self.memory_interval = crawler.settings.getfloat("RENDER_MEMORY_SAMPLE_INTERVAL", 0.5)
         self._start_lock = asyncio.Lock()
         self._started = False
-        self._served: dict[str, int] = {}
         self._memory_task: asyncio.Task | None = None
         self._peak_rss = self._peak_pss = 0
 
@@ -253,30 +249,6 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         finally:
             if self._memory_task is not None:  # one more sample at the end of each page, without waiting
                 asyncio.ensure_future(self._sample_memory_once())
-            await self._maybe_recycle_context(request.meta.get("playwright_context") or "default")
-
-    async def _maybe_recycle_context(self, name: str) -> None:
-        self._served[name] = self._served.get(name, 0) + 1
-        if self.pages_per_context <= 0 or self._served[name] < self.pages_per_context:
-            return
-        # Under the lock scrapy-playwright takes to look a context up or create it, so no render can pick
-        # this context while it is closing. Only when no page is open or being created in it (its page
-        # semaphore is whole): page-close callbacks release the semaphore of the context *named* so, and
-        # must not land on the next one. Otherwise a later render retries.
-        async with self.context_launch_lock:
-            wrapper = self.context_wrappers.get(name)
-            if wrapper is None:
-                self._served[name] = 0
-                return
-            if wrapper.context.pages or wrapper.semaphore._value < self.config.max_pages_per_context:
-                return
-            self._served[name] = 0
-            del self.context_wrappers[name]  # the next render opens a fresh context
-            self.stats.inc_value("newscrawler/render/contexts_recycled")
-            try:
-                await asyncio.wait_for(wrapper.context.close(), timeout=30)
-            except Exception as exc:  # noqa: BLE001 - a context of a dead browser is gone anyway
-                logger.warning("Closing browser context %r failed: %r", name, exc)
 
     def _record_memory(self, sample: tuple[int, int, int]) -> None:
         rss, pss, _ = sample

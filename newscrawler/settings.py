@@ -78,7 +78,6 @@ RENDER_JS_PAGES = True
 RENDER_WAIT_SELECTOR = ".news-body p"  # the body is in the DOM once this matches
 RENDER_WAIT_TIMEOUT = 15  # seconds to wait for it
 RENDER_RETRY_TIMES = 1  # a failed render (timeout, crash, body still missing) is retried this often
-RENDER_PAGES_PER_CONTEXT = 50  # a browser context is closed and replaced after this many pages
 RENDER_MEMORY_SAMPLE_INTERVAL = 0.5  # seconds; peak browser memory goes to the stats (0: off)
 DOWNLOAD_HANDLERS = {
     "http": "newscrawler.rendering.RenderingDownloadHandler",

@@ -116,7 +116,7 @@ def summary(label: str, result: dict) -> dict:
         "driver_start_ms": stats.get("newscrawler/render/driver_start_ms"),
         "browser_launch_ms": stats.get("newscrawler/render/browser_launch_ms"),
         "render_failures": stats.get("newscrawler/render/failures", 0),
-        "contexts_recycled": stats.get("newscrawler/render/contexts_recycled", 0),
+        "render_retries": stats.get("newscrawler/render/retries", 0),
         "peak_rss_mb": round(peak[1] / 2**20, 1), "peak_pss_mb": round(peak_pss / 2**20, 1),
         "peak_processes": max((s[3] for s in samples), default=0),
         "handler_peak_rss_mb": stats.get("newscrawler/render/browser_peak_rss_mb"),
