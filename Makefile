@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 
-.PHONY: install crawl test demo clean
+.PHONY: install crawl test demo bench bench-quick clean
 
 $(BIN)/scrapy: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,17 @@ demo: install
 	kill $$(cat .demo-server.pid); rm -f .demo-server.pid; \
 	echo "$$(wc -l < demo.jsonl) records in demo.jsonl"; exit $$status
 
+$(VENV)/.bench-deps: requirements-bench.txt $(BIN)/scrapy
+	$(BIN)/pip install -q -r requirements-bench.txt
+	touch $@
+
+## The benchmark (not part of the tests): extraction, crawl vs scrapy bench, scaling, incremental; ~6-10 min
+bench: $(VENV)/.bench-deps
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## A quick look (one small site, short scrapy bench)
+bench-quick: $(VENV)/.bench-deps
+	$(BIN)/python bench/run_bench.py --sizes 500 --scrapy-bench-seconds 10 --repeat 5 $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) data demo.jsonl articles.jsonl .pytest_cache
+	rm -rf $(VENV) data demo.jsonl articles.jsonl .pytest_cache bench/build

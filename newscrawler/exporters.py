@@ -11,6 +11,9 @@ class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
     that to mark an article as seen only after it was written.
     """
 
+    #: What :class:`newscrawler.extensions.MarkSeenAfterExport` checks every feed's exporter for.
+    flushes_each_record = True
+
     def export_item(self, item):
         super().export_item(item)
         self.file.flush()

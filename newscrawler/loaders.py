@@ -78,8 +78,8 @@ def body_paragraphs(fragment: str) -> list[str]:
     return [p for p in paragraphs(fragment) if not is_widget_line(p)]
 
 
-def boolean(value) -> bool:
-    return bool(value)
+def canonical_url(value: str) -> str | None:
+    return canonical_article_url(value.strip())
 
 
 def unique(values: list) -> list:
@@ -88,18 +88,14 @@ def unique(values: list) -> list:
     return [v for v in values if not (v in seen or seen.add(v))]
 
 
-def text_or_none(value: str) -> str | None:
-    return value.strip() or None
-
-
 class ArticleLoader(ItemLoader):
     default_item_class = ArticleItem
     default_input_processor = MapCompose(markup_to_text)
     default_output_processor = TakeFirst()
 
-    url_in = MapCompose(str.strip, canonical_article_url)
-    article_id_in = MapCompose(int)
-    rubric_in = MapCompose(text_or_none)
+    url_in = MapCompose(canonical_url)
+    article_id_in = Identity()  # an int from newscrawler.urls.article_ref
+    rubric_in = Identity()  # a slug from newscrawler.urls.article_ref
 
     title_in = MapCompose(title_text)
     authors_in = MapCompose(byline_names)
@@ -118,7 +114,7 @@ class ArticleLoader(ItemLoader):
     body_in = MapCompose(body_paragraphs)
     body_out = Join("\n\n")
 
-    top_story_in = MapCompose(boolean)
+    top_story_in = Identity()  # booleans from the parser
     extraction_in = Identity()
     fallback_fields_in = Identity()
     fallback_fields_out = Identity()

@@ -36,12 +36,32 @@ TELNETCONSOLE_ENABLED = False
 # Without -o/-O every crawl writes its own dated JSON Lines file; Cyrillic stays text, not \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = ARTICLE_FIELDS
-FEEDS = {
+# Scrapy merges dict settings key by key, so a FEEDS entry here would be written *in addition to* a
+# -o/-O file. The spider adds this default feed only when no other feed is configured (-o/-O, scrapyd).
+DEFAULT_FEEDS = {
     "data/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
 
+# --- Damaged responses ------------------------------------------------------------------------------
+# A redirect loop is an error the spider logs and counts (stock Scrapy drops the request silently).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newscrawler.middlewares.LoopAwareRedirectMiddleware": 600,
+}
+# No article page is anywhere near this; a response that is must be something else. Scrapy cancels it.
+# The spider retries a page that arrived cut off (get_retry_request): the retry count must carry over.
+META_COPY_WARN_SKIP_KEYS = ["retry_times"]
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
 # --- Pipelines: clean, validate, deduplicate (each one job) ------------------------------------------
-FEED_EXPORTERS = {"jsonlines": "newscrawler.exporters.FlushingJsonLinesItemExporter"}
+# Every name of the JSON Lines format (``-O out.jsonl`` picks "jsonl" from the extension): a record is on
+# disk before the seen store marks it, so a killed crawl never leaves a "seen" article unwritten.
+FEED_EXPORTERS = {
+    "jsonlines": "newscrawler.exporters.FlushingJsonLinesItemExporter",
+    "jsonl": "newscrawler.exporters.FlushingJsonLinesItemExporter",
+    "jl": "newscrawler.exporters.FlushingJsonLinesItemExporter",
+}
 LOG_FORMATTER = "newscrawler.logformatter.ConciseLogFormatter"
 
 ITEM_PIPELINES = {
@@ -61,6 +81,9 @@ NEWSCRAWLER_STATE_DIR = os.environ.get(
 SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
 EXTENSIONS = {
     "newscrawler.extensions.MarkSeenAfterExport": 500,
+    "newscrawler.extensions.SelectorFallbackAlarm": 800,
+    # Before StatsFile: its numbers go into the stats file too.
+    "newscrawler.quality.DataQualityReport": 850,
     "newscrawler.extensions.StatsFile": 900,
 }
 # Write the final stats of every crawl as JSON here (empty: off).

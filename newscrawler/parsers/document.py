@@ -24,7 +24,8 @@ def _parser(encoding: str) -> etree.HTMLParser:
         cache = _PARSERS.by_encoding = {}
     parser = cache.get(encoding)
     if parser is None:
-        parser = cache[encoding] = etree.HTMLParser(recover=True, encoding=encoding, huge_tree=True)
+        parser = cache[encoding] = etree.HTMLParser(
+            recover=True, encoding=encoding, huge_tree=True, collect_ids=False, remove_comments=True)
     return parser
 
 

@@ -65,8 +65,8 @@ ESSENTIAL = ("url", "title", "published_at", "body", "rubric_name")
 # --- Site layer: the `current` layout -----------------------------------------------------------------
 # Plain contains() filters in C; the class token is then checked exactly in Python.
 # `descendant::…[1]` lets libxml2 stop at the first match instead of scanning the whole document.
-_WRAPPER = etree.XPath("/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]"
-                       " | /descendant::div[contains(@class, 'news-article-wrapper')][1]")
+_WRAPPER = etree.XPath("/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+_WRAPPER_ANYWHERE = etree.XPath("/descendant::div[contains(@class, 'news-article-wrapper')][1]")
 #: Candidates for the site layer's elements inside the wrapper (only these get Python proxies).
 _SITE_NODES = etree.XPath(".//*[contains(@class, 'news-') or contains(@class, 'mood-widget__count')]")
 _JS_BODY = etree.XPath(
@@ -239,8 +239,8 @@ class _Page:
     def __init__(self, response: HtmlResponse):
         self.response = response
         self.root = document_root(response)
-        wrapper = next((w for w in (_WRAPPER(self.root) if self.root is not None else [])
-                        if "news-article-wrapper" in w.get("class").split()), None)
+        found = _WRAPPER(self.root) or _WRAPPER_ANYWHERE(self.root)  # the latter: a fragment without <body>
+        wrapper = next((w for w in found if "news-article-wrapper" in w.get("class").split()), None)
         self.site = SiteLayout(wrapper) if wrapper is not None else None
         self.meta = PageMeta(self.root)
         self._h1 = _UNSET
@@ -434,7 +434,8 @@ def _parse(response: HtmlResponse, now=None) -> ArticleItem:
     def escaped(values: Iterable[str]) -> list[str]:
         return [attr_fragment(v) for v in values]
 
-    # Identity: the canonical link wins (schema), then og:url, then the URL fetched.
+    # Identity: the canonical link wins (schema) and counts as the site's own answer; then og:url, then
+    # the URL fetched.
     used["url"] = _fill(loader, "url", [
         (SITE, lambda: [meta.canonical]),
         (META, lambda: [meta.meta.get("og:url")]),
@@ -457,10 +458,11 @@ def _parse(response: HtmlResponse, now=None) -> ArticleItem:
     loader.context["year_hint"] = year_hint
 
     s = site
-    fill("title", s and s.title, meta.titles, page.generic_title)
+    fill("title", s and s.title, lambda: escaped(meta.titles()), page.generic_title)
     fill("rubric_name", s and s.rubric_name, lambda: escaped(meta.sections()),
          lambda: page.generic_rubric(ref and ref.rubric))
-    fill("published_at", s and s.published_at, lambda: meta.dates() + meta.time_elements(), page.generic_date)
+    fill("published_at", s and s.published_at, lambda: escaped(meta.dates() + meta.time_elements()),
+         page.generic_date)
     fill("body", s and s.body, page.meta_body, page.generic_body)
 
     def meta_leads():

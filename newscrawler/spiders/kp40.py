@@ -19,9 +19,12 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import UsageError
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import DownloadCancelledError, UsageError
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
+from newscrawler.integrity import better_encoding, is_complete_page, looks_binary
+from newscrawler.middlewares import RedirectLoop, TooManyRedirects
 from newscrawler.parsers.kp40_article import needs_rendering, parse_article
 from newscrawler.parsers.kp40_listing import parse_listing, parse_rss
 from newscrawler.rendering import render_attempt, render_request
@@ -115,6 +118,12 @@ class Kp40Spider(scrapy.Spider):
         return pages
 
     @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if not settings.getdict("FEEDS"):
+            settings.set("FEEDS", settings.getdict("DEFAULT_FEEDS"), priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.seen_store = SeenStore.from_settings(crawler.settings)
@@ -139,6 +148,13 @@ class Kp40Spider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._bad_response(response, "listing_not_text")
             return
+        if isinstance(response, HtmlResponse):
+            response = self._readable(response)
+            if not is_complete_page(response):
+                retry = self._retry_truncated(response, "listing")
+                if retry is not None:
+                    yield retry
+                return
         page = parse_listing(response)
         self.crawler.stats.inc_value(f"{STATS}/listing/pages")
         if not page.site_layout:
@@ -193,6 +209,11 @@ class Kp40Spider(scrapy.Spider):
             return self._bad_response(response, "article_not_html")
         if not response.body.strip():
             return self._bad_response(response, "article_empty_body")
+        if looks_binary(response.body):
+            return self._bad_response(response, "article_binary")
+        response = self._readable(response)
+        if not is_complete_page(response):
+            return self._retry_truncated(response, "article")
         attempt = render_attempt(response)
         if needs_rendering(response):
             return self._needs_rendering(response, ref, attempt)
@@ -200,6 +221,13 @@ class Kp40Spider(scrapy.Spider):
         item["crawled_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         stats = self.crawler.stats
         stats.inc_value(f"{STATS}/articles/parsed")
+        # The site's selectors missed these fields on this page: lower layers (page metadata, generic
+        # extraction) stood in. Counted per field; SelectorFallbackAlarm turns them into a WARNING.
+        for field in item.get("fallback_fields") or ():
+            stats.inc_value(f"{STATS}/fallback/{field}")
+        if item.get("fallback_fields"):
+            self.logger.info("Article %s: site selectors missed %s; used page metadata / generic extraction",
+                             response.url, ", ".join(item["fallback_fields"]))
         # download_latency: request sent → response (plain); navigation → DOM read, body wait included (browser)
         latency_ms = round(response.meta.get("download_latency", 0) * 1000)
         if attempt:
@@ -246,6 +274,33 @@ class Kp40Spider(scrapy.Spider):
                           request.url, attempt, reason)
         return None
 
+    # --- pages that arrived damaged -----------------------------------------------------------------
+
+    def _readable(self, response: HtmlResponse) -> HtmlResponse:
+        """The response decoded with the charset its bytes are really in (pages that declare a wrong one)."""
+        actual = better_encoding(response.body, response.encoding)
+        if actual is None:
+            if response.encoding not in ("utf-8", "utf8"):
+                self.crawler.stats.inc_value(f"{STATS}/page_encoding/{response.encoding}")
+            return response
+        self.crawler.stats.inc_value(f"{STATS}/encoding_repaired/{response.encoding}_to_{actual}")
+        self.logger.warning("Page %s declares charset %s but its bytes are %s; decoded as %s",
+                            response.url, response.encoding, actual, actual)
+        return response.replace(encoding=actual)
+
+    def _retry_truncated(self, response, kind: str):
+        """A page cut off before its closing ``</html>``: fetch it again; never parse the half page."""
+        self.crawler.stats.inc_value(f"{STATS}/truncated/{kind}")
+        retry = get_retry_request(response.request, spider=self, reason="truncated_html")
+        if retry is not None:
+            # A fresh download: only the retry count carries over (META_COPY_WARN_SKIP_KEYS allows it).
+            for key in ("download_latency", "redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons"):
+                retry.meta.pop(key, None)
+            self.logger.warning("%s page %s is truncated (%d bytes, no closing </html>); fetching it again",
+                                kind.capitalize(), response.url, len(response.body))
+            return retry
+        return self._bad_response(response, f"{kind}_truncated")
+
     def _bad_response(self, response, reason: str):
         self.crawler.stats.inc_value(f"{STATS}/bad_response/{reason}")
         self.logger.warning("Skipped %s (%s): status %s, Content-Type %r, %d bytes", response.url, reason,
@@ -254,7 +309,19 @@ class Kp40Spider(scrapy.Spider):
 
     def request_failed(self, failure):
         request = failure.request
-        response = getattr(failure.value, "response", None)
-        reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
+        error = failure.value
+        response = getattr(error, "response", None)
+        if response is not None:
+            reason = f"http_{response.status}"
+        elif isinstance(error, RedirectLoop):
+            reason = "redirect_loop"
+        elif isinstance(error, TooManyRedirects):
+            reason = "too_many_redirects"
+        elif isinstance(error, DownloadCancelledError) and "max size" in str(error):
+            reason = "larger_than_download_maxsize"
+        else:
+            reason = type(error).__name__
         self.crawler.stats.inc_value(f"{STATS}/request_failed/{reason}")
-        self.logger.warning("Request failed for %s: %s", request.url, reason)
+        detail = "" if response is not None else f" ({error})"
+        first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the crawl asked for
+        self.logger.warning("Request failed for %s: %s%s", first_url, reason, detail)
