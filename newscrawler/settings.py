@@ -92,3 +92,27 @@ STATS_FILE = ""
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+
+# --- Rendering JavaScript-only pages (see docs/rendering.md) ---------------------------------------------
+# Pages whose body a script loads after page load are re-requested through a headless Chromium
+# (scrapy-playwright); every other request goes through Scrapy's plain HTTP client. Off:
+# -s RENDER_JS_PAGES=False (such pages are then logged and counted as newscrawler/needs_rendering).
+RENDER_JS_PAGES = True
+RENDER_WAIT_SELECTOR = ".news-body p"  # the body is in the DOM once this matches
+RENDER_WAIT_TIMEOUT = 15  # seconds to wait for it
+RENDER_RETRY_TIMES = 1  # a failed render (timeout, crash, body still missing) is retried this often
+RENDER_MEMORY_SAMPLE_INTERVAL = 0.5  # seconds; peak browser memory goes to the stats (0: off)
+DOWNLOAD_HANDLERS = {
+    "http": "newscrawler.rendering.RenderingDownloadHandler",
+    "https": "newscrawler.rendering.RenderingDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Empty: $PLAYWRIGHT_CHROMIUM_EXECUTABLE, else the system Chromium (/usr/bin/chromium) when installed,
+# else Playwright's own build. Headless and the flags in newscrawler.rendering.CHROMIUM_ARGS are added to
+# PLAYWRIGHT_LAUNCH_OPTIONS unless it sets them.
+PLAYWRIGHT_CHROMIUM_EXECUTABLE = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "")
+PLAYWRIGHT_LAUNCH_OPTIONS = {"headless": True}
+PLAYWRIGHT_ABORT_REQUEST = "newscrawler.rendering.should_abort_request"  # no images/fonts/media/ads
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2  # open pages at once, at most
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms

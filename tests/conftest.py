@@ -28,6 +28,26 @@ def comparable(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in RUN_SPECIFIC_KEYS}
 
 
+def require_browser() -> None:
+    """Skip (with the reason shown by ``pytest -rs``) when no Chromium can be launched here; under CI
+    (``CI=true``) fail instead, so a missing browser never passes silently."""
+    from newscrawler.rendering import rendering_available
+
+    if rendering_available():
+        return
+    reason = ("no Chromium to launch: install Debian's `chromium` (/usr/bin/chromium) or set "
+              "PLAYWRIGHT_CHROMIUM_EXECUTABLE")
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser():
+    """Tests that render pages in a real headless Chromium."""
+    require_browser()
+
+
 @pytest.fixture
 def replica_server():
     server = ReplicaServer(Replica()).start()

@@ -17,6 +17,9 @@ from tests.test_crawl_replica import JS_ONLY_IDS, REPUBLISHED
 FAST = {
     "DOWNLOAD_TIMEOUT": "1",
     "RETRY_TIMES": "3",
+    # These crawls test fault handling, not the browser (tests/test_rendering.py does): JS-only pages are
+    # counted and skipped, as expected_ids() says, and the tests need no Chromium.
+    "RENDER_JS_PAGES": "False",
 }
 
 

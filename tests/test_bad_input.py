@@ -100,7 +100,8 @@ def bad_crawl(tmp_path_factory):
     server = ReplicaServer(Replica(overrides=overrides)).start()
     workdir = tmp_path_factory.mktemp("bad_input")
     try:
-        result = run_crawl(server.base_url, workdir, settings={"DOWNLOAD_MAXSIZE": str(MAXSIZE)}, cwd=workdir)
+        result = run_crawl(server.base_url, workdir, settings={"DOWNLOAD_MAXSIZE": str(MAXSIZE),
+                                                                      "RENDER_JS_PAGES": "False"}, cwd=workdir)
     finally:
         server.stop()
     result.base_url = server.base_url

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.conftest import comparable, load_expected, run_crawl
 from newscrawler.noise import strip_widget_noise
 
-JS_ONLY_IDS = {83529}  # body rendered by JavaScript: needs the browser (see test_rendering)
+JS_ONLY_IDS = {83529}  # body rendered by JavaScript: rendered in the browser (see test_rendering)
+ARTICLE_PATH = re.compile(r"/(news|narnews)/[a-z_]+/\d+/")
 REPUBLISHED = {141220, 141226}  # identical title+body under two ids: a deduplicating crawl emits one
 
 
@@ -24,10 +26,10 @@ def check_complete(items: list[dict], expected: list[dict], skip_ids=frozenset()
         assert comparable(got[article_id]) == record, f"article {article_id} differs"
 
 
-def test_full_crawl_reproduces_expected_records(replica_server, tmp_path):
+def test_full_crawl_reproduces_expected_records(browser, replica_server, tmp_path):
     result = run_crawl(replica_server.base_url, tmp_path)
     assert result.returncode == 0, result.log[-3000:]
-    check_complete(result.items, load_expected(), skip_ids=JS_ONLY_IDS)
+    check_complete(result.items, load_expected())
 
     for item in result.items:
         assert item["crawled_at"].endswith("+00:00")
@@ -41,7 +43,17 @@ def test_full_crawl_reproduces_expected_records(replica_server, tmp_path):
 
     stats = result.stats
     assert stats["finish_reason"] == "finished"
+    # JS-only pages, and only they, went through the browser: one browser page each, all closed
     assert stats["newscrawler/needs_rendering"] == len(JS_ONLY_IDS)
+    assert stats["newscrawler/render/pages"] == len(JS_ONLY_IDS)
+    assert stats["playwright/page_count"] == len(JS_ONLY_IDS)
+    assert stats["playwright/page_count/closed"] == len(JS_ONLY_IDS)
+    assert "newscrawler/render/failures" not in stats
+    # the server saw each article page once, the JS-only ones twice (plain fetch, then the browser)
+    article_fetches = replica_server.requests_for(lambda t: ARTICLE_PATH.fullmatch(t) is not None)
+    assert len(article_fetches) == len(set(article_fetches)) + len(JS_ONLY_IDS)
+    twice = {t for t in article_fetches if article_fetches.count(t) == 2}
+    assert {int(t.rstrip("/").rsplit("/", 1)[1]) for t in twice} == JS_ONLY_IDS
     assert stats["newscrawler/duplicates/same_text_other_id"] == 1
     assert stats["item_scraped_count"] == len(result.items)
     # the current layout is read by the site's selectors alone: no fallback, no alarm
@@ -56,7 +68,9 @@ def test_full_crawl_reproduces_expected_records(replica_server, tmp_path):
     assert sorted(pages) == ["/news/", "/news/?page=2", "/news/?page=3"]
 
 
-def test_repeat_crawl_emits_nothing_and_stops_at_first_page(replica_server, tmp_path):
+def test_repeat_crawl_emits_nothing_and_stops_at_first_page(browser, replica_server, tmp_path):
+    # needs the browser: a JS-only page the first run could not render is still wanted by the second (it is
+    # listed on page 1, so that run would fetch it and go on to page 2)
     first = run_crawl(replica_server.base_url, tmp_path, output_name="first.jsonl")
     assert first.returncode == 0 and first.items
     before = len(replica_server.request_log)
@@ -65,8 +79,8 @@ def test_repeat_crawl_emits_nothing_and_stops_at_first_page(replica_server, tmp_
     assert second.returncode == 0, second.log[-3000:]
     assert second.items == []
     fetched = [r["target"] for r in replica_server.request_log[before:]]
-    # robots.txt + /news/, and the JS-only page that no run could write (it is not in the store)
-    assert len(fetched) <= 3, fetched
+    # robots.txt + /news/, nothing else: every article, the JS-only one included, was written by the first run
+    assert sorted(fetched) == ["/news/", "/robots.txt"], fetched
     assert "/news/?page=2" not in fetched
 
 

@@ -27,6 +27,7 @@ from newscrawler.integrity import better_encoding, is_complete_page, looks_binar
 from newscrawler.middlewares import RedirectLoop, TooManyRedirects
 from newscrawler.parsers.kp40_article import needs_rendering, parse_article
 from newscrawler.parsers.kp40_listing import parse_listing, parse_rss
+from newscrawler.rendering import render_attempt, render_request
 from newscrawler.seen_store import SeenStore
 from newscrawler.urls import CANONICAL_ORIGIN, ArticleRef
 
@@ -213,22 +214,65 @@ class Kp40Spider(scrapy.Spider):
         response = self._readable(response)
         if not is_complete_page(response):
             return self._retry_truncated(response, "article")
+        attempt = render_attempt(response)
         if needs_rendering(response):
-            self.crawler.stats.inc_value(f"{STATS}/needs_rendering")
-            self.logger.warning("Article %s renders its body with JavaScript; not emitted (needs rendering)",
-                                response.url)
-            return None
+            return self._needs_rendering(response, ref, attempt)
         item = parse_article(response)
         item["crawled_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        self.crawler.stats.inc_value(f"{STATS}/articles/parsed")
+        stats = self.crawler.stats
+        stats.inc_value(f"{STATS}/articles/parsed")
         # The site's selectors missed these fields on this page: lower layers (page metadata, generic
         # extraction) stood in. Counted per field; SelectorFallbackAlarm turns them into a WARNING.
         for field in item.get("fallback_fields") or ():
-            self.crawler.stats.inc_value(f"{STATS}/fallback/{field}")
+            stats.inc_value(f"{STATS}/fallback/{field}")
         if item.get("fallback_fields"):
             self.logger.info("Article %s: site selectors missed %s; used page metadata / generic extraction",
                              response.url, ", ".join(item["fallback_fields"]))
+        # download_latency: request sent → response (plain); navigation → DOM read, body wait included (browser)
+        latency_ms = round(response.meta.get("download_latency", 0) * 1000)
+        if attempt:
+            stats.inc_value(f"{STATS}/render/pages")
+            stats.inc_value(f"{STATS}/render/time_ms", latency_ms)
+            self.logger.info("Rendered %s in %d ms (attempt %d)", response.url, latency_ms, attempt)
+        else:
+            stats.inc_value(f"{STATS}/articles/static_time_ms", latency_ms)
         return item
+
+    # --- JavaScript-only pages: re-requested through the browser (newscrawler.rendering) -----------------
+
+    def _needs_rendering(self, response, ref: ArticleRef | None, attempt: int):
+        if attempt:  # rendered, and the parser still finds no body
+            return self._render_failed(response.request, "body still missing after rendering", ref)
+        self.crawler.stats.inc_value(f"{STATS}/needs_rendering")
+        if not self.settings.getbool("RENDER_JS_PAGES", True):
+            self.logger.warning("Article %s renders its body with JavaScript; not emitted (needs rendering, "
+                                "RENDER_JS_PAGES is off)", response.url)
+            return None
+        self.logger.info("Article %s renders its body with JavaScript; rendering it in the browser", response.url)
+        return self._render(response.url, ref, attempt=1)
+
+    def _render(self, url: str, ref: ArticleRef | None, attempt: int) -> scrapy.Request:
+        return render_request(url, self.settings, callback=self.parse_article, errback=self.render_errback,
+                              cb_kwargs={"ref": ref}, attempt=attempt)
+
+    def render_errback(self, failure):
+        """A render failed in the browser: timeout waiting for the body, navigation error, crashed page."""
+        request = failure.request
+        error = failure.value
+        reason = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+        return self._render_failed(request, reason, request.cb_kwargs.get("ref"))
+
+    def _render_failed(self, request, reason: str, ref: ArticleRef | None):
+        attempt = render_attempt(request)
+        stats = self.crawler.stats
+        if attempt <= self.settings.getint("RENDER_RETRY_TIMES", 1):
+            stats.inc_value(f"{STATS}/render/retries")
+            self.logger.warning("Render of %s failed (attempt %d: %s); retrying", request.url, attempt, reason)
+            return self._render(request.url, ref, attempt=attempt + 1)
+        stats.inc_value(f"{STATS}/render/failures")
+        self.logger.error("Render of %s failed after %d attempts (%s); article not emitted",
+                          request.url, attempt, reason)
+        return None
 
     # --- pages that arrived damaged -----------------------------------------------------------------
 
