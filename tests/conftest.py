@@ -64,21 +64,12 @@ class CrawlResult:
     output: Path
 
 
-def run_crawl(base_url: str, workdir: Path, *spider_args: str, settings: dict | None = None,
-              output_name: str = "articles.jsonl", timeout: float = 180, cwd: Path = PROJECT_DIR) -> CrawlResult:
-    """Run ``scrapy crawl kp40`` against ``base_url`` in a subprocess, as a user would.
-
-    Politeness delays are off (the server is local); the cross-run store lives in ``workdir`` so runs
-    sharing a workdir are incremental, like nightly runs sharing a machine.
-    """
-    workdir.mkdir(parents=True, exist_ok=True)
-    output = workdir / output_name
-    stats_file = workdir / (output_name + ".stats.json")
-    log_file = workdir / (output_name + ".log")
+def crawl_command(base_url: str, workdir: Path, output: Path, *spider_args: str,
+                  settings: dict | None = None) -> list[str]:
+    """``scrapy crawl kp40`` of ``base_url`` into ``output``: politeness delays off (the server is local),
+    the cross-run store in ``workdir`` (runs sharing a workdir are incremental, like nightly runs)."""
     all_settings = {
         "SEEN_STORE_PATH": str(workdir / "seen.sqlite3"),
-        "STATS_FILE": str(stats_file),
-        "LOG_FILE": str(log_file),
         "DOWNLOAD_DELAY": "0",
         "AUTOTHROTTLE_ENABLED": "False",
         "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
@@ -89,8 +80,24 @@ def run_crawl(base_url: str, workdir: Path, *spider_args: str, settings: dict | 
         cmd += ["-a", arg]
     for key, value in all_settings.items():
         cmd += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings"}
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return cmd
+
+
+def crawl_env(**extra: str) -> dict:
+    """The environment a crawl subprocess runs in: this checkout's package and settings."""
+    return {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings", **extra}
+
+
+def run_crawl(base_url: str, workdir: Path, *spider_args: str, settings: dict | None = None,
+              output_name: str = "articles.jsonl", timeout: float = 180, cwd: Path = PROJECT_DIR) -> CrawlResult:
+    """Run :func:`crawl_command` in a subprocess, as a user would, and collect its output, stats and log."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    output = workdir / output_name
+    stats_file = workdir / (output_name + ".stats.json")
+    log_file = workdir / (output_name + ".log")
+    cmd = crawl_command(base_url, workdir, output, *spider_args,
+                        settings={"STATS_FILE": str(stats_file), "LOG_FILE": str(log_file), **(settings or {})})
+    proc = subprocess.run(cmd, cwd=cwd, env=crawl_env(), capture_output=True, text=True, timeout=timeout)
     items = []
     if output.exists():
         with open(output, encoding="utf-8") as f:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import PROJECT_DIR, load_expected
+from tests.conftest import crawl_command, crawl_env, load_expected
 from tests.test_crawl_replica import JS_ONLY_IDS, REPUBLISHED
 
 #: Fast settings for a crawl of the local fault server.
@@ -69,33 +67,15 @@ def read_jsonl_strict(path: Path) -> list[dict]:
     return records
 
 
-def crawl_command(base_url: str, workdir: Path, output: Path, *spider_args: str, settings: dict | None = None):
-    all_settings = {
-        "SEEN_STORE_PATH": str(workdir / "seen.sqlite3"),
-        "DOWNLOAD_DELAY": "0",
-        "AUTOTHROTTLE_ENABLED": "False",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-        **FAST,
-        **(settings or {}),
-    }
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "kp40", "-a", f"base_url={base_url}", "-O", str(output)]
-    for arg in spider_args:
-        cmd += ["-a", arg]
-    for key, value in all_settings.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
-
-
 def start_crawl(base_url: str, workdir: Path, output: Path, *spider_args: str, settings: dict | None = None,
                 log_name: str | None = None, env: dict | None = None) -> subprocess.Popen:
     """``scrapy crawl kp40`` in the background (cwd: ``workdir``, so stray default feeds land there)."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_file = workdir / (log_name or output.name + ".log")
     settings = {"LOG_FILE": str(log_file), "STATS_FILE": str(output) + ".stats.json", **(settings or {})}
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings",
-           **(env or {})}
-    return subprocess.Popen(crawl_command(base_url, workdir, output, *spider_args, settings=settings),
-                            cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(crawl_command(base_url, workdir, output, *spider_args, settings={**FAST, **settings}),
+                            cwd=workdir, env=crawl_env(**(env or {})), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
 
 
 def count_lines(path: Path) -> int:

@@ -115,13 +115,12 @@ def test_max_pages_stops_pagination(replica_server, tmp_path):
 
 def test_default_output_is_a_dated_file_under_data(replica_server, tmp_path):
     """Without -O, a crawl writes data/kp40/kp40-<time>.jsonl relative to where it runs."""
-    import os
     import subprocess
     import sys
 
-    from tests.conftest import PROJECT_DIR
+    from tests.conftest import crawl_env
 
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings"}
+    env = crawl_env()
     cmd = [sys.executable, "-m", "scrapy", "crawl", "kp40", "-a", f"base_url={replica_server.base_url}",
            "-a", "rubrics=narnews", "-s", f"SEEN_STORE_PATH={tmp_path / 'seen.sqlite3'}",
            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
