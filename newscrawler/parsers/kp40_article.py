@@ -67,8 +67,6 @@ ESSENTIAL = ("url", "title", "published_at", "body", "rubric_name")
 # `descendant::…[1]` lets libxml2 stop at the first match instead of scanning the whole document.
 _WRAPPER = etree.XPath("/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]")
 _WRAPPER_ANYWHERE = etree.XPath("/descendant::div[contains(@class, 'news-article-wrapper')][1]")
-#: Candidates for the site layer's elements inside the wrapper (only these get Python proxies).
-_SITE_NODES = etree.XPath(".//*[contains(@class, 'news-') or contains(@class, 'mood-widget__count')]")
 _JS_BODY = etree.XPath(
     "//*[@data-special][contains(concat(' ', normalize-space(@class), ' '), ' news-body ')]"
 )
@@ -123,8 +121,14 @@ class SiteLayout:
         self.el: dict = {}
         self.tag_links: list = []
         self.tags_boxes: list = []
-        for element in _SITE_NODES(wrapper):
-            for token in element.get("class").split():
+        # A plain walk over the wrapper's elements (a few dozen), filtering on the class substrings first:
+        # about twice as fast as the equivalent `.//*[contains(@class, …)]` XPath, whose attribute-string
+        # work in libxml2 costs more than creating the proxies here.
+        for element in wrapper.iterdescendants(etree.Element):
+            value = element.get("class")
+            if not value or not ("news-" in value or "mood-widget__count" in value):
+                continue
+            for token in value.split():
                 if token in _SITE_CLASSES:
                     self.el.setdefault(token, element)
                     if token == "news-view-tags":
