@@ -132,8 +132,11 @@ def _may_hold_widgets(text: str) -> bool:
 
 def _tidy(text: str) -> str:
     """At most one empty line between paragraphs, no trailing spaces on a line, none at the ends."""
-    if "\n" in text:  # both expressions need a newline to match anything
+    # Each expression runs only when a plain substring test shows it has a match: scanning a whole body
+    # with them costs far more than these tests, and a clean text (the usual case) has none.
+    if " \n" in text or "\t\n" in text:  # a run of spaces/tabs before a newline ends in one of these
         text = _SPACES_BEFORE_NEWLINE.sub("\n", text)
+    if "\n\n\n" in text:
         text = _BLANK_RUN.sub("\n\n", text)
     return text.strip()
 

@@ -62,3 +62,30 @@ def test_text_cleanup():
     assert markup_to_text("A &amp; B &lt;C&gt;") == "A & B <C>"
     joined = PARAGRAPH_SEPARATOR.join(["<p>Один</p>", "<p>&nbsp;</p>", "<h3>Два</h3>", "- <li>три</li>"])
     assert paragraphs(joined) == ["Один", "Два", "- три"]
+
+
+def _reference_clean_text(text):
+    """clean_text as it was before its fast paths: every substitution applied unconditionally."""
+    import re
+
+    from newscrawler import text as module
+
+    if text is None:
+        return None
+    text = module._INVISIBLE_CHARS.sub("", text)
+    text = module._H_SPACE_RUN.sub(" ", text)
+    text = re.sub("[ ]*\n[ ]*", "\n", text)
+    text = re.sub("[ ]*\u2029[ ]*", "\u2029", text)
+    return text.strip() or None
+
+
+def test_clean_text_fast_paths_match_the_plain_substitutions():
+    import random
+
+    # Every kind of character clean_text treats specially, plus ordinary letters, in random short strings.
+    alphabet = ["a", "б", " ", " ", "\n", "\u2029", "\xa0", "\t", "\r", "\u200b", "\u00ad", "\ufeff", "\u2009",
+                "\u202f", "\u3000", "\x1c", "\x85", "\u2028", "\u1680"]
+    rng = random.Random(20240501)
+    for _ in range(30000):
+        sample = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert clean_text(sample) == _reference_clean_text(sample), repr(sample)
