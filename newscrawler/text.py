@@ -28,6 +28,9 @@ _OTHER_SPACE = "\\t\\n\\r\\f\\v\\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u202
 _OTHER_H_SPACE = _OTHER_SPACE.replace("\\n", "")
 # A run of whitespace that needs rewriting: it starts with a non-plain space, or is 2+ characters long.
 _WS_RUN = re.compile(f"(?:[{_OTHER_SPACE}]|[ ](?=[ {_OTHER_SPACE}]))[ {_OTHER_SPACE}]*")
+# _WS_RUN can only match at an other-space character or at a plain space before a space: this class scan
+# plus a "  " test tells, more cheaply than a _WS_RUN pass, when a fragment has nothing to collapse.
+_OTHER_SPACE_CHAR = re.compile(f"[{_OTHER_SPACE}]")
 _H_SPACE_RUN = re.compile(f"(?:[{_OTHER_H_SPACE}]|[ ](?=[ {_OTHER_H_SPACE}]))[ {_OTHER_H_SPACE}]*")
 _INVISIBLE = "\\u00ad\\u200b\\u200c\\u200d\\u2060\\ufeff"
 _INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]")
@@ -66,7 +69,8 @@ def markup_to_text(fragment: str | None) -> str | None:
     # Source newlines are plain whitespace in HTML; only <br> is a line break.
     if "\xa0" in fragment:  # the commonest case (Russian typography), done by a plain replace
         fragment = fragment.replace("\xa0", " ")
-    fragment = _WS_RUN.sub(" ", fragment)
+    if "  " in fragment or _OTHER_SPACE_CHAR.search(fragment):
+        fragment = _WS_RUN.sub(" ", fragment)
     if "<" in fragment:
         fragment = _BR.sub("\n", fragment)
         if _INVISIBLE_OPEN.search(fragment):

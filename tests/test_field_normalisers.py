@@ -95,3 +95,28 @@ def test_clean_text_fast_paths_match_the_plain_substitutions():
         assert clean_text(sample) == _reference_clean_text(sample), repr(sample)
     for sample in ["a  b", "a \n b", "a\u2029 b", "a \u200b b", "a\xa0 \n\u2029 b", " \n \n ", "a \u2029\n b"]:
         assert clean_text(sample) == _reference_clean_text(sample), repr(sample)
+
+
+def test_markup_to_text_fast_paths_match_the_plain_substitutions():
+    import random
+
+    from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
+
+    from newscrawler import text as module
+
+    def reference(fragment):
+        fragment = fragment.replace("\xa0", " ")
+        fragment = module._WS_RUN.sub(" ", fragment)
+        fragment = module._BR.sub("\n", fragment)
+        fragment = remove_tags_with_content(fragment, which_ones=module.INVISIBLE_TAGS)
+        fragment = replace_entities(remove_tags(fragment))
+        return _reference_clean_text(fragment)
+
+    plain = ["a", "б", " ", "<b>", "</b>", "<br>", "&amp;", "&nbsp;", "<p>", "</p>"]
+    special = ["\n", "\u2029", "\xa0", "\t", "\r", "\u200b", "\u00ad", "\u2009", "\u3000", "\x85", "<script>x</script>"]
+    rng = random.Random(7)
+    for _ in range(30000):
+        rate = rng.choice([0.0, 0.1, 0.3])
+        sample = "".join(rng.choice(special) if rng.random() < rate else rng.choice(plain)
+                         for _ in range(rng.randint(0, 12)))
+        assert markup_to_text(sample) == reference(sample), repr(sample)

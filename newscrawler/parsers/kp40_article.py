@@ -421,7 +421,7 @@ def _parse(response: HtmlResponse, now=None) -> ArticleItem:
     page = _Page(response)
     site, meta = page.site, page.meta
     recognised = site is not None and site.recognised
-    loader = ArticleLoader(item=ArticleItem())
+    loader = ArticleLoader()  # builds its default_item_class, ArticleItem (no initial values to copy)
     loader.context["now"] = now
     used: dict[str, str | None] = {}
     looked_lower: set[str] = set()
