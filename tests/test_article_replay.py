@@ -183,3 +183,23 @@ def test_escaped_text_of_a_childless_block_reads_as_its_markup():
             assert markup_to_text(pair[0]) == markup_to_text(pair[1]), markup
             # …and joined with other blocks, as the body is.
             assert paragraphs("\u2029".join(["<p>x</p>", pair[0], "y"])) == paragraphs("\u2029".join(["<p>x</p>", pair[1], "y"]))
+
+
+def test_wrapper_lookup_matches_the_xpath_it_replaced():
+    from lxml import etree
+
+    from newscrawler.parsers.kp40_article import _wrapper_candidates
+
+    in_body = etree.XPath("/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+    anywhere = etree.XPath("/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+    parser = etree.HTMLParser(remove_comments=True)
+    documents = [path.read_bytes() for path in sorted((SITE / "files").rglob("*.html"))]
+    documents += [path.read_bytes() for path in sorted((TESTS / "fixtures").rglob("*.html"))]
+    documents += [b"<div class='x news-article-wrapper-old'><div class='news-article-wrapper'>a</div></div>",
+                  b"<html><head><div class='news-article-wrapper'>h</div></head><body><p>x</p></body></html>",
+                  b"<p>no wrapper</p>", b"<div class='news-article-wrapper'></div>"]
+    for document in documents:
+        root = etree.fromstring(document, parser)
+        if root is None:
+            continue
+        assert _wrapper_candidates(root) == (in_body(root) or anywhere(root))

@@ -63,10 +63,10 @@ SITE, META, GENERIC = "site", "meta", "generic"
 ESSENTIAL = ("url", "title", "published_at", "body", "rubric_name")
 
 # --- Site layer: the `current` layout -----------------------------------------------------------------
-# Plain contains() filters in C; the class token is then checked exactly in Python.
-# `descendant::…[1]` lets libxml2 stop at the first match instead of scanning the whole document.
-_WRAPPER = etree.XPath("/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]")
-_WRAPPER_ANYWHERE = etree.XPath("/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+# The wrapper: the first <div> whose class contains "news-article-wrapper" (under /html/body, else anywhere:
+# a fragment without <body>); its class token is then checked exactly. A Python walk over the <div>s that
+# stops at the first match: libxml2 evaluated the XPath `descendant::div[contains(@class, …)][1]`'s
+# contains() on every <div> of the page before taking the first.
 _JS_BODY = etree.XPath(
     "//*[@data-special][contains(concat(' ', normalize-space(@class), ' '), ' news-body ')]"
 )
@@ -152,7 +152,7 @@ class SiteLayout:
         rubric = self.get("news-view-rubric")
         if rubric is None:
             return []
-        link = rubric.find(".//a")
+        link = next(rubric.iterdescendants("a"), None)  # find(".//a") without ElementPath's Python layer
         return [element_fragment(link)] if link is not None else []
 
     def top_story(self):
@@ -203,7 +203,7 @@ class SiteLayout:
         box = self.get("news-body-img")
         if box is None:
             return []
-        img = box if box.tag == "img" else box.find(".//img")
+        img = box if box.tag == "img" else next(box.iterdescendants("img"), None)
         if img is None:
             return []
         return [v for v in (img.get("src"), img.get("data-src")) if v]
@@ -234,6 +234,30 @@ class SiteLayout:
                 and not body_fragments(container, _site_skip))
 
 
+def _first_wrapper_div(elements):
+    for div in elements:
+        value = div.get("class")
+        if value and "news-article-wrapper" in value:
+            return div
+    return None
+
+
+def _wrapper_candidates(root) -> list:
+    """What `/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]` returned (the first
+    such <div> of each <body>), else `/descendant::div[…][1]` (the first in the whole document)."""
+    found = []
+    if root.tag == "html":
+        for body in root.iterchildren("body"):
+            div = _first_wrapper_div(body.iterdescendants("div"))
+            if div is not None:
+                found.append(div)
+    if not found:
+        div = _first_wrapper_div(root.iter("div"))
+        if div is not None:
+            found.append(div)
+    return found
+
+
 _UNSET = object()
 
 
@@ -243,7 +267,7 @@ class _Page:
     def __init__(self, response: HtmlResponse):
         self.response = response
         self.root = document_root(response)
-        found = _WRAPPER(self.root) or _WRAPPER_ANYWHERE(self.root)  # the latter: a fragment without <body>
+        found = _wrapper_candidates(self.root)
         wrapper = next((w for w in found if "news-article-wrapper" in w.get("class").split()), None)
         self.site = SiteLayout(wrapper) if wrapper is not None else None
         self.meta = PageMeta(self.root)

@@ -74,7 +74,7 @@ class PageMeta:
 
     def __init__(self, root):
         self.root = root
-        self.head = root.find("head")
+        self.head = next(root.iterchildren("head"), None)  # root.find("head"), without ElementPath
 
     # Cheap single-purpose look-ups, enough for a page the site layer reads (no head scan).
     @cached_property
