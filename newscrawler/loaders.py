@@ -10,7 +10,8 @@ source produced anything — the parser's layers rely on it.
 Loader context (``loader.context``):
 
 * ``base_url`` — what relative image URLs are resolved against (the article's canonical URL);
-* ``year_hint`` — year for year-less dates (``29.09, 10:17``), from the page's own ISO date;
+* ``year_hint`` — year for year-less dates (``29.09, 10:17``), from the page's own ISO date (an int, or a
+  function returning it, called only when a year-less date needs it);
 * ``now`` — the crawl clock for year-less dates without a hint (tests pin it).
 """
 
@@ -96,19 +97,21 @@ class MapEach:
     ``ChainMap`` of loader contexts and re-wraps each of its functions for the context; that set-up cost
     more than most of the normalisers themselves. The semantics are MapCompose's: ``function`` is applied
     to each value, a ``None`` result is dropped and a list/tuple/iterator result is spliced in
-    (``arg_to_iter``). ``with_context`` passes the loader context as the ``loader_context`` keyword, as
-    MapCompose does for a function that declares that parameter.
+    (``arg_to_iter``). Its ``__call__`` takes no ``loader_context``, so the loader calls it directly
+    instead of through a ``functools.partial`` made per call; see :class:`MapEachInContext`.
     """
 
-    def __init__(self, function, with_context: bool = False):
+    def __init__(self, function):
         self.function = function
-        self.with_context = with_context
 
-    def __call__(self, values, loader_context=None):
-        function = self.function
+    def __call__(self, values):
+        return self._map(values, self.function)
+
+    @staticmethod
+    def _map(values, function) -> list:
         out: list = []
         for value in arg_to_iter(values):
-            result = function(value, loader_context=loader_context) if self.with_context else function(value)
+            result = function(value)
             if result is None:
                 continue
             if isinstance(result, (str, int)):  # the common results: no arg_to_iter class look-up needed
@@ -116,6 +119,15 @@ class MapEach:
             else:
                 out += arg_to_iter(result)
         return out
+
+
+class MapEachInContext(MapEach):
+    """:class:`MapEach` for a function that takes the loader context (``function(value, loader_context)``),
+    as MapCompose passes it to a function that declares a ``loader_context`` parameter."""
+
+    def __call__(self, values, loader_context=None):
+        function = self.function
+        return self._map(values, lambda value: function(value, loader_context=loader_context))
 
 
 class ArticleLoader(ItemLoader):
@@ -130,14 +142,14 @@ class ArticleLoader(ItemLoader):
     title_in = MapEach(title_text)
     authors_in = MapEach(byline_names)
     authors_out = Compose(unique)
-    published_at_in = MapEach(date_in_context, with_context=True)
+    published_at_in = MapEachInContext(date_in_context)
 
     comments_count_in = MapEach(parse_count)
     views_in = MapEach(parse_count)
     reactions_count_in = MapEach(parse_count)
 
     photo_credit_in = MapEach(credit_text)
-    image_url_in = MapEach(absolute_image_url, with_context=True)
+    image_url_in = MapEachInContext(absolute_image_url)
     tags_in = MapEach(markup_to_text)
     tags_out = Compose(unique)
 

@@ -28,6 +28,7 @@ reads it in a single pass over its elements.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
@@ -478,11 +479,16 @@ def _parse(response: HtmlResponse, now=None) -> ArticleItem:
         loader.add_value("rubric", ref.rubric)
     loader.context["base_url"] = url or response.url
 
-    # Year for year-less dates (`29.09, 10:17`): the page's own ISO date, cheapest source first.
-    year_hint = _first_date_year(meta.head_dates())
-    if year_hint is None and site is not None and site.get("news-view-date") is not None:
-        if not _YEAR.search("".join(site.get("news-view-date").itertext())):
-            year_hint = _first_date_year(meta.dates() + meta.time_elements())
+    # Year for year-less dates (`29.09, 10:17`): the page's own ISO date, cheapest source first. Looked up
+    # only if a year-less date is met (parse_site_date calls it then; functools.cache: at most once).
+    @functools.cache
+    def year_hint() -> int | None:
+        hint = _first_date_year(meta.head_dates())
+        if hint is None and site is not None and site.get("news-view-date") is not None:
+            if not _YEAR.search("".join(site.get("news-view-date").itertext())):
+                hint = _first_date_year(meta.dates() + meta.time_elements())
+        return hint
+
     loader.context["year_hint"] = year_hint
 
     s = site
