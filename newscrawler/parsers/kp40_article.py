@@ -106,6 +106,14 @@ def attr_fragment(value: str | None) -> str | None:
     return None if value is None else html.escape(value, quote=False)
 
 
+def text_of(element) -> str:
+    """``"".join(element.itertext())``; for a childless element (counters, mostly) just its text, which
+    skips setting up an itertext iterator."""
+    if len(element) == 0:
+        return element.text or ""
+    return "".join(element.itertext())
+
+
 def element_fragment(element) -> str:
     """An element as an HTML fragment: its markup, or just its escaped text when it has no children
     (the common case for header lines; saves serialising and tag-stripping)."""
@@ -173,7 +181,7 @@ class SiteLayout:
     def _counter(self, span_class: str, position: int):
         span = self.get(span_class)
         if span is not None:
-            return ["".join(span.itertext())]
+            return [text_of(span)]
         box = self.get("news-view-counters")
         if box is None:
             return []
@@ -188,7 +196,7 @@ class SiteLayout:
 
     def reactions_count(self):
         count = self.get("mood-widget__count")
-        return ["".join(count.itertext())] if count is not None else []
+        return [text_of(count)] if count is not None else []
 
     def photo_credit(self):
         """The credit line, else the credit the byline carries (`Софья Фирсова, фото читателя`)."""
