@@ -42,7 +42,7 @@ from newscrawler.authors import byline_photo_credit
 from newscrawler.dates import year_of
 from newscrawler.items import ArticleItem
 from newscrawler.loaders import ArticleLoader
-from newscrawler.parsers.blocks import body_fragments, outer_html
+from newscrawler.parsers.blocks import body_fragments, outer_html, paragraph_fragment
 from newscrawler.parsers.document import document_root
 from newscrawler.parsers.maintext import (
     article_scope,
@@ -71,6 +71,8 @@ ESSENTIAL = ("url", "title", "published_at", "body", "rubric_name")
 _JS_BODY = etree.XPath(
     "//*[@data-special][contains(concat(' ', normalize-space(@class), ' '), ' news-body ')]"
 )
+#: The class attribute of every element inside the wrapper, in document order (as "smart" strings).
+_CLASS_VALUES = etree.XPath("descendant::*/@class")
 #: Class tokens the site layer reads (first element carrying each is kept).
 _SITE_CLASSES = frozenset({
     "news-view-top", "news-view-rubric", "news-view-day", "news-view-title", "news-view-lead",
@@ -130,13 +132,14 @@ class SiteLayout:
         self.el: dict = {}
         self.tag_links: list = []
         self.tags_boxes: list = []
-        # A plain walk over the wrapper's elements (a few dozen), filtering on the class substrings first:
-        # about twice as fast as the equivalent `.//*[contains(@class, …)]` XPath, whose attribute-string
-        # work in libxml2 costs more than creating the proxies here.
-        for element in wrapper.iterdescendants(etree.Element):
-            value = element.get("class")
-            if not value or not ("news-" in value or "mood-widget__count" in value):
+        # The class strings of the wrapper's elements (a few dozen), filtered on the substrings in Python;
+        # only the matches get an element proxy (getparent of the "smart" attribute string). About three
+        # times as fast as the `.//*[contains(@class, …)]` XPath this replaced (libxml2's contains() is
+        # slow) and faster than walking every element.
+        for value in _CLASS_VALUES(wrapper):
+            if not ("news-" in value or "mood-widget__count" in value):
                 continue
+            element = value.getparent()
             for token in value.split():
                 if token in _SITE_CLASSES:
                     self.el.setdefault(token, element)
@@ -205,7 +208,9 @@ class SiteLayout:
         byline = self.get("news-view-author")
         if byline is None:
             return []
-        credit = byline_photo_credit(markup_to_text(outer_html(byline)))
+        # paragraph_fragment: the byline's text without serialising it when it has no child elements (the
+        # same text after markup_to_text, see blocks.paragraph_fragment).
+        credit = byline_photo_credit(markup_to_text(paragraph_fragment(byline)))
         return [attr_fragment(credit)] if credit else []
 
     def image_url(self):
