@@ -65,6 +65,8 @@ def leading_text(element, limit: int = 40) -> str:
 def is_cross_link(element) -> bool:
     """A cross-link block: starts like one *and* is links plus a short label — a real paragraph that
     merely opens with «Тем временем, …» is kept."""
+    if len(element) == 0:  # no child elements, so no links: never a cross-link (most paragraphs)
+        return False
     head = element.text
     if head and head.strip() and head.lstrip()[0] not in "ЧчТтСс":  # fast path: an ordinary paragraph
         return False
