@@ -110,7 +110,7 @@ class MapEach:
     @staticmethod
     def _map(values, function) -> list:
         out: list = []
-        for value in arg_to_iter(values):
+        for value in values if type(values) is list else arg_to_iter(values):  # a list from add_value, mostly
             result = function(value)
             if result is None:
                 continue
