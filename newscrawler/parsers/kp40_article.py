@@ -487,9 +487,8 @@ def _parse(response: HtmlResponse, now=None) -> ArticleItem:
         looked_lower.add("url")
     url = loader.get_output_value("url")
     ref = article_ref(url) if url else None
-    if ref:
-        loader.add_value("article_id", ref.article_id)
-        loader.add_value("rubric", ref.rubric)
+    if ref:  # one add_value for both (field name None: a dict of fields), each through its processor
+        loader.add_value(None, {"article_id": ref.article_id, "rubric": ref.rubric})
     loader.context["base_url"] = url or response.url
 
     # Year for year-less dates (`29.09, 10:17`): the page's own ISO date, cheapest source first. Looked up
