@@ -11,6 +11,7 @@ Nothing here invents a date: what cannot be read returns None.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 try:  # the IANA database: the system's, or the ``tzdata`` package
@@ -125,7 +126,7 @@ def _month_number(name: str) -> int:
 
 
 def parse_site_date(
-    text: str | None, year_hint: int | None = None, now: datetime | None = None
+    text: str | None, year_hint: int | Callable[[], int | None] | None = None, now: datetime | None = None
 ) -> datetime | None:
     """The first of the site's date formats found in ``text``, as an aware Moscow datetime; else None.
 
@@ -134,6 +135,10 @@ def parse_site_date(
     hint we fall back to the crawl's clock: the site drops the year only for the current year, so the
     crawl year is right unless that would put the article in the future (a page read just after New Year
     that still shows last December's date), in which case it is the previous year.
+
+    ``year_hint`` may also be a function returning the hint: it is then called only when a year-less date
+    needs it (finding the page's ISO date costs more than the rest of the date's parsing, and most pages
+    print the year).
     """
     if not text:
         return None
@@ -142,6 +147,8 @@ def parse_site_date(
         if not match:
             continue
         parts = match.groupdict()
+        if not parts.get("y") and callable(year_hint):
+            year_hint = year_hint()
         try:
             month = _month_number(parts["mon"]) if parts.get("mon") else int(parts["m"])
             day, hour, minute = int(parts["d"]), int(parts["hh"]), int(parts["mi"])
@@ -159,7 +166,9 @@ def parse_site_date(
     return None
 
 
-def parse_date(text: str | None, year_hint: int | None = None, now: datetime | None = None) -> str | None:
+def parse_date(
+    text: str | None, year_hint: int | Callable[[], int | None] | None = None, now: datetime | None = None
+) -> str | None:
     """ISO 8601 (Moscow offset) for an ISO timestamp or any of the site's formats; None when unreadable."""
     if not text:
         return None

@@ -132,3 +132,74 @@ def test_page_without_anything_never_raises():
     title_only = "<html><head><title>Only a title - Новости Калуги - KP40.RU</title></head></html>".encode()
     item = parse_article(HtmlResponse(url=SERVED + "/news/society/1/", body=title_only, encoding="utf-8"))
     assert item["title"] == "Only a title" and item["fallback_fields"][:2] == ["authors", "body"]
+
+
+def _blocks_of_every_saved_page():
+    """Every element of the saved pages with a tag body_fragments can hand to paragraph_fragment."""
+    from lxml import etree
+
+    from newscrawler.parsers.blocks import CONTAINER_TAGS, PARAGRAPH_TAGS
+
+    tags = PARAGRAPH_TAGS | CONTAINER_TAGS | {"blockquote", "li"}
+    parser = etree.HTMLParser(remove_comments=True)
+    for path in sorted((SITE / "files").rglob("*.html")) + sorted((TESTS / "fixtures").rglob("*.html")):
+        root = etree.fromstring(path.read_bytes(), parser)
+        if root is not None:
+            yield from (element for element in root.iter(*tags))
+
+
+def test_escaped_text_of_a_childless_block_reads_as_its_markup():
+    """body_fragments hands a childless block over as its escaped text (see blocks.paragraph_fragment):
+    after markup_to_text that must equal what the block's serialised markup gives, for every element of
+    every saved page, and for attributes and text made to trip the tag and entity handling."""
+    import html
+
+    from lxml import etree
+
+    from newscrawler.parsers.blocks import outer_html, paragraph_fragment
+    from newscrawler.text import markup_to_text, paragraphs
+
+    checked = 0
+    for element in _blocks_of_every_saved_page():
+        fragment = paragraph_fragment(element)
+        assert markup_to_text(fragment) == markup_to_text(outer_html(element))
+        checked += len(element) == 0
+    assert checked > 2000
+
+    values = ['a<br>b', 'x>y', '"q"', "'s'", '<script>x</script>', 'a&amp;b', '<p>', 'a\nb  c', '\xa0', '></p><p>',
+              "=\"'>", 'a\u2029b', '&nbsp;', '<!--', "<br/>", "'\">", ""]
+    texts = ["Текст", " a  b ", "a&b<c>d", "&nbsp; x", "x\u2029y", "\u200b", "", "line\nnext", "a\tb", "x &amp; y",
+             "AT&T", "&amp", "a\r\nb", "\xa0a\xa0"]
+    parser = etree.HTMLParser()
+    for value, text in [(v, t) for v in values for t in texts]:
+        markup = (f'<p class="{html.escape(value)}" data-x=\'{html.escape(value)}\' hidden>'
+                  f'{html.escape(text, quote=False)}</p>')
+        block = etree.fromstring(f"<html><body>{markup}</body></html>", parser).find(".//p")
+        for tag, direct in (("p", False), ("li", False), ("h3", True)):
+            block.tag = tag
+            if direct:  # text as set by code, not normalised by the parser (keeps "\r", for one)
+                block.text = text
+            pair = (paragraph_fragment(block), outer_html(block))
+            assert markup_to_text(pair[0]) == markup_to_text(pair[1]), markup
+            # …and joined with other blocks, as the body is.
+            assert paragraphs("\u2029".join(["<p>x</p>", pair[0], "y"])) == paragraphs("\u2029".join(["<p>x</p>", pair[1], "y"]))
+
+
+def test_wrapper_lookup_matches_the_xpath_it_replaced():
+    from lxml import etree
+
+    from newscrawler.parsers.kp40_article import _wrapper_candidates
+
+    in_body = etree.XPath("/html/body/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+    anywhere = etree.XPath("/descendant::div[contains(@class, 'news-article-wrapper')][1]")
+    parser = etree.HTMLParser(remove_comments=True)
+    documents = [path.read_bytes() for path in sorted((SITE / "files").rglob("*.html"))]
+    documents += [path.read_bytes() for path in sorted((TESTS / "fixtures").rglob("*.html"))]
+    documents += [b"<div class='x news-article-wrapper-old'><div class='news-article-wrapper'>a</div></div>",
+                  b"<html><head><div class='news-article-wrapper'>h</div></head><body><p>x</p></body></html>",
+                  b"<p>no wrapper</p>", b"<div class='news-article-wrapper'></div>"]
+    for document in documents:
+        root = etree.fromstring(document, parser)
+        if root is None:
+            continue
+        assert _wrapper_candidates(root) == (in_body(root) or anywhere(root))

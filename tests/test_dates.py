@@ -67,3 +67,17 @@ def test_iso_helpers():
     assert year_of("2026-08-09T06:01:00+03:00") == 2026
     assert year_of("not a date") is None
     assert parse_iso("2021-04-27") is None
+
+
+def test_year_hint_as_a_function_is_called_only_for_a_year_less_date():
+    calls = []
+
+    def hint():
+        calls.append(1)
+        return 2025
+
+    assert parse_date("14:48 27.04.2021", year_hint=hint) == "2021-04-27T14:48:00+03:00"
+    assert parse_date("2021-04-27T14:48:00+03:00", year_hint=hint) == "2021-04-27T14:48:00+03:00"
+    assert not calls
+    assert parse_date("29.09, 10:17", year_hint=hint) == parse_date("29.09, 10:17", year_hint=2025)
+    assert calls == [1]

@@ -62,3 +62,61 @@ def test_text_cleanup():
     assert markup_to_text("A &amp; B &lt;C&gt;") == "A & B <C>"
     joined = PARAGRAPH_SEPARATOR.join(["<p>Один</p>", "<p>&nbsp;</p>", "<h3>Два</h3>", "- <li>три</li>"])
     assert paragraphs(joined) == ["Один", "Два", "- три"]
+
+
+def _reference_clean_text(text):
+    """clean_text as it was before its fast paths: every substitution applied unconditionally."""
+    import re
+
+    from newscrawler import text as module
+
+    if text is None:
+        return None
+    text = module._INVISIBLE_CHARS.sub("", text)
+    text = module._H_SPACE_RUN.sub(" ", text)
+    text = re.sub("[ ]*\n[ ]*", "\n", text)
+    text = re.sub("[ ]*\u2029[ ]*", "\u2029", text)
+    return text.strip() or None
+
+
+def test_clean_text_fast_paths_match_the_plain_substitutions():
+    import random
+
+    # Ordinary letters and plain spaces most of the time (so that clean stretches, where the fast paths skip
+    # work, are common), and now and then any kind of character clean_text treats specially.
+    plain = ["a", "б", " "]
+    special = ["\n", "\u2029", "\xa0", "\t", "\r", "\u200b", "\u00ad", "\ufeff", "\u2009", "\u202f", "\u3000",
+               "\x1c", "\x85", "\u2028", "\u1680"]
+    rng = random.Random(20240501)
+    for _ in range(40000):
+        rate = rng.choice([0.0, 0.1, 0.3])
+        sample = "".join(rng.choice(special) if rng.random() < rate else rng.choice(plain)
+                         for _ in range(rng.randint(0, 16)))
+        assert clean_text(sample) == _reference_clean_text(sample), repr(sample)
+    for sample in ["a  b", "a \n b", "a\u2029 b", "a \u200b b", "a\xa0 \n\u2029 b", " \n \n ", "a \u2029\n b"]:
+        assert clean_text(sample) == _reference_clean_text(sample), repr(sample)
+
+
+def test_markup_to_text_fast_paths_match_the_plain_substitutions():
+    import random
+
+    from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
+
+    from newscrawler import text as module
+
+    def reference(fragment):
+        fragment = fragment.replace("\xa0", " ")
+        fragment = module._WS_RUN.sub(" ", fragment)
+        fragment = module._BR.sub("\n", fragment)
+        fragment = remove_tags_with_content(fragment, which_ones=module.INVISIBLE_TAGS)
+        fragment = replace_entities(remove_tags(fragment))
+        return _reference_clean_text(fragment)
+
+    plain = ["a", "б", " ", "<b>", "</b>", "<br>", "&amp;", "&nbsp;", "<p>", "</p>"]
+    special = ["\n", "\u2029", "\xa0", "\t", "\r", "\u200b", "\u00ad", "\u2009", "\u3000", "\x85", "<script>x</script>"]
+    rng = random.Random(7)
+    for _ in range(30000):
+        rate = rng.choice([0.0, 0.1, 0.3])
+        sample = "".join(rng.choice(special) if rng.random() < rate else rng.choice(plain)
+                         for _ in range(rng.randint(0, 12)))
+        assert markup_to_text(sample) == reference(sample), repr(sample)

