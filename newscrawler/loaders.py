@@ -20,8 +20,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from itemloaders.processors import Compose, Identity, Join, TakeFirst
-from itemloaders.utils import arg_to_iter
+from itemloaders.processors import MapCompose, Compose, Identity, Join, TakeFirst
 from scrapy.loader import ItemLoader
 
 from newscrawler.authors import parse_authors
@@ -90,70 +89,30 @@ def unique(values: list) -> list:
     return [v for v in values if not (v in seen or seen.add(v))]
 
 
-class MapEach:
-    """Input processor: ``MapCompose(function)`` for a single function, without MapCompose's per-call set-up.
-
-    The parser calls ``add_value`` about 16 times a page, and on every call ``MapCompose`` builds a
-    ``ChainMap`` of loader contexts and re-wraps each of its functions for the context; that set-up cost
-    more than most of the normalisers themselves. The semantics are MapCompose's: ``function`` is applied
-    to each value, a ``None`` result is dropped and a list/tuple/iterator result is spliced in
-    (``arg_to_iter``). Its ``__call__`` takes no ``loader_context``, so the loader calls it directly
-    instead of through a ``functools.partial`` made per call; see :class:`MapEachInContext`.
-    """
-
-    def __init__(self, function):
-        self.function = function
-
-    def __call__(self, values):
-        return self._map(values, self.function)
-
-    @staticmethod
-    def _map(values, function) -> list:
-        out: list = []
-        for value in values if type(values) is list else arg_to_iter(values):  # a list from add_value, mostly
-            result = function(value)
-            if result is None:
-                continue
-            if isinstance(result, (str, int)):  # the common results: no arg_to_iter class look-up needed
-                out.append(result)
-            else:
-                out += arg_to_iter(result)
-        return out
-
-
-class MapEachInContext(MapEach):
-    """:class:`MapEach` for a function that takes the loader context (``function(value, loader_context)``),
-    as MapCompose passes it to a function that declares a ``loader_context`` parameter."""
-
-    def __call__(self, values, loader_context=None):
-        function = self.function
-        return self._map(values, lambda value: function(value, loader_context=loader_context))
-
-
 class ArticleLoader(ItemLoader):
     default_item_class = ArticleItem
-    default_input_processor = MapEach(markup_to_text)
+    default_input_processor = MapCompose(markup_to_text)
     default_output_processor = TakeFirst()
 
-    url_in = MapEach(canonical_url)
+    url_in = MapCompose(canonical_url)
     article_id_in = Identity()  # an int from newscrawler.urls.article_ref
     rubric_in = Identity()  # a slug from newscrawler.urls.article_ref
 
-    title_in = MapEach(title_text)
-    authors_in = MapEach(byline_names)
+    title_in = MapCompose(title_text)
+    authors_in = MapCompose(byline_names)
     authors_out = Compose(unique)
-    published_at_in = MapEachInContext(date_in_context)
+    published_at_in = MapCompose(date_in_context)
 
-    comments_count_in = MapEach(parse_count)
-    views_in = MapEach(parse_count)
-    reactions_count_in = MapEach(parse_count)
+    comments_count_in = MapCompose(parse_count)
+    views_in = MapCompose(parse_count)
+    reactions_count_in = MapCompose(parse_count)
 
-    photo_credit_in = MapEach(credit_text)
-    image_url_in = MapEachInContext(absolute_image_url)
-    tags_in = MapEach(markup_to_text)
+    photo_credit_in = MapCompose(credit_text)
+    image_url_in = MapCompose(absolute_image_url)
+    tags_in = MapCompose(markup_to_text)
     tags_out = Compose(unique)
 
-    body_in = MapEach(body_paragraphs)
+    body_in = MapCompose(body_paragraphs)
     body_out = Join("\n\n")
 
     top_story_in = Identity()  # booleans from the parser
