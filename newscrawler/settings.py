@@ -79,6 +79,9 @@ NEWSCRAWLER_STATE_DIR = os.environ.get(
     str(Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "newscrawler"),
 )
 SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
+# Articles a run could not write (server errors after every retry, pages cut off, failed renders) are
+# fetched directly by the next runs, until written or failed in this many runs (then left alone: gone for good).
+RETRY_FAILED_ARTICLES_RUNS = 3
 EXTENSIONS = {
     "newscrawler.extensions.MarkSeenAfterExport": 500,
     "newscrawler.extensions.SelectorFallbackAlarm": 800,

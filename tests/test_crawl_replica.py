@@ -169,3 +169,39 @@ def test_redesigned_pages_still_yield_records_and_raise_the_alarm(tmp_path):
     assert "body" in result.stats["newscrawler/fallback_fields"]
     warning = [line for line in result.log.splitlines() if "WARNING" in line and "Site selectors failed" in line]
     assert warning and "title" in warning[0] and "published_at" in warning[0]
+
+
+def test_article_that_failed_is_fetched_again_by_the_next_run(tmp_path):
+    """An incremental run stops at page 1 when everything there is known, so an article on page 3 that
+    failed in the first run would never be seen again; the store remembers it and the next run asks for it
+    directly."""
+    from tests.replica_server import Replica, ReplicaServer
+
+    failing = "/news/crime/13330/"  # linked from /news/?page=3 only
+    broken = ReplicaServer(Replica(overrides={failing: {"file": "404.html", "status": 503}})).start()
+    try:
+        first = run_crawl(broken.base_url, tmp_path, output_name="first.jsonl", settings={"RETRY_TIMES": "1"})
+    finally:
+        broken.stop()
+    assert first.returncode == 0, first.log[-3000:]
+    assert 13330 not in {item["article_id"] for item in first.items}
+    assert first.stats["newscrawler/articles/failed_for_next_run"] == 1
+
+    healthy = ReplicaServer(Replica()).start()
+    try:
+        second = run_crawl(healthy.base_url, tmp_path, output_name="second.jsonl")
+        fetched = healthy.requests_for()
+    finally:
+        healthy.stop()
+    assert second.returncode == 0, second.log[-3000:]
+    assert [item["article_id"] for item in second.items] == [13330]
+    assert comparable(second.items[0]) == {r["article_id"]: r for r in load_expected()}[13330]
+    assert second.stats["newscrawler/articles/retried_from_earlier_runs"] == 1
+    assert sorted(fetched) == sorted(["/robots.txt", "/news/", failing])
+
+    healthy = ReplicaServer(Replica()).start()
+    try:
+        third = run_crawl(healthy.base_url, tmp_path, output_name="third.jsonl")
+    finally:
+        healthy.stop()
+    assert third.items == [] and "newscrawler/articles/retried_from_earlier_runs" not in third.stats

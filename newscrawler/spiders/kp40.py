@@ -29,7 +29,7 @@ from newscrawler.parsers.kp40_article import needs_rendering, parse_article
 from newscrawler.parsers.kp40_listing import parse_listing, parse_rss
 from newscrawler.rendering import render_attempt, render_request
 from newscrawler.seen_store import SeenStore
-from newscrawler.urls import CANONICAL_ORIGIN, ArticleRef
+from newscrawler.urls import CANONICAL_ORIGIN, ArticleRef, article_ref
 
 STATS = "newscrawler"
 
@@ -74,6 +74,7 @@ class Kp40Spider(scrapy.Spider):
         self.source = source
         self.max_pages = self._parse_max_pages(max_pages)
         self.seen_store: SeenStore | None = None
+        self._failed_ids: set[int] = set()  # articles this run noted as failed (each once)
 
     # --- argument validation: fail before the first request, with a message that says what to pass ---
 
@@ -137,6 +138,8 @@ class Kp40Spider(scrapy.Spider):
     # --- navigation -------------------------------------------------------------------------------
 
     async def start(self):
+        for request in self._retry_failed_articles():
+            yield request
         if self.source == "rss":
             yield scrapy.Request(f"{self.base_url}/xml/news.xml", callback=self.parse_rss)
             return
@@ -196,6 +199,29 @@ class Kp40Spider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")
                 continue
             yield self.article_request(ref)
+
+    def _retry_failed_articles(self):
+        """Articles earlier runs found but could not write: fetched directly, since an incremental run may
+        stop paginating before the listing page that links them."""
+        if not self.seen_store:
+            return
+        max_runs = self.settings.getint("RETRY_FAILED_ARTICLES_RUNS", 3)
+        for article_id, path in self.seen_store.failed_articles(max_runs):
+            ref = article_ref(path)
+            if ref is None or (self.rubrics and ref.rubric not in self.rubrics):
+                continue
+            self.crawler.stats.inc_value(f"{STATS}/articles/retried_from_earlier_runs")
+            self.logger.info("Fetching %s again: an earlier run could not write it", ref.url)
+            yield self.article_request(ref)
+
+    def _note_failed(self, request, reason: str) -> None:
+        """Remember an article this run could not write, for the next runs to fetch again."""
+        ref = request.cb_kwargs.get("ref") if request is not None else None
+        if ref is None or self.seen_store is None or ref.article_id in self._failed_ids:
+            return
+        self._failed_ids.add(ref.article_id)
+        self.seen_store.note_failure(ref.article_id, ref.path, reason)
+        self.crawler.stats.inc_value(f"{STATS}/articles/failed_for_next_run")
 
     def article_request(self, ref: ArticleRef) -> scrapy.Request:
         """The article at its canonical path on the crawled host (so variants collapse in the dupefilter)."""
@@ -270,6 +296,7 @@ class Kp40Spider(scrapy.Spider):
             self.logger.warning("Render of %s failed (attempt %d: %s); retrying", request.url, attempt, reason)
             return self._render(request.url, ref, attempt=attempt + 1)
         stats.inc_value(f"{STATS}/render/failures")
+        self._note_failed(request, f"render: {reason}")
         self.logger.error("Render of %s failed after %d attempts (%s); article not emitted",
                           request.url, attempt, reason)
         return None
@@ -303,6 +330,7 @@ class Kp40Spider(scrapy.Spider):
 
     def _bad_response(self, response, reason: str):
         self.crawler.stats.inc_value(f"{STATS}/bad_response/{reason}")
+        self._note_failed(response.request, reason)
         self.logger.warning("Skipped %s (%s): status %s, Content-Type %r, %d bytes", response.url, reason,
                             response.status, response.headers.get("Content-Type", b"").decode("latin-1"),
                             len(response.body))
@@ -322,6 +350,7 @@ class Kp40Spider(scrapy.Spider):
         else:
             reason = type(error).__name__
         self.crawler.stats.inc_value(f"{STATS}/request_failed/{reason}")
+        self._note_failed(request, reason)
         detail = "" if response is not None else f" ({error})"
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the crawl asked for
         self.logger.warning("Request failed for %s: %s%s", first_url, reason, detail)
