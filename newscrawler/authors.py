@@ -14,6 +14,8 @@ _LABEL = re.compile(r"^\s*(?:автор[ыа]?|текст|author|by)\s*[:\-—]\
 # Where a photo credit starts: after "," / "." / ";" a segment beginning with фото / видео / photo.
 _CREDIT_START = re.compile(r"(?:^|[.,;]\s*|\s+[—-]\s+)(?=(?:фото|видео|photo)\b)", re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\s+и\s+|\s+and\s+)\s*")
+# A byline slot that holds only a photo credit (``Автор фото: Иван Петров``, ``Фото: пресс-служба``).
+_PHOTO_ONLY = re.compile(r"^(?:автор\s+фото|фото(?:граф)?|photo)\s*[:\-—]\s*", re.IGNORECASE)
 
 
 def _title_word(word: str) -> str:
@@ -36,6 +38,9 @@ def split_byline(text: str | None) -> tuple[list[str], str | None]:
     if not text:
         return [], None
     text = " ".join(text.split())
+    photo_only = _PHOTO_ONLY.match(text)
+    if photo_only:  # the photographer, not an author
+        return [], text[photo_only.end():].strip().rstrip(" .") or None
     text = _LABEL.sub("", text)
     credit = None
     match = _CREDIT_START.search(text)

@@ -19,6 +19,8 @@ from newscrawler.text import PARAGRAPH_SEPARATOR, clean_text, markup_to_text, pa
     ("Дмитрий Ивьев", ["Дмитрий Ивьев"], None),
     ("  Автор:  Елена   Жаркова ,  фото читателя ", ["Елена Жаркова"], "фото читателя"),
     ("Мария СКЛОДОВСКАЯ-КЮРИ", ["Мария Склодовская-Кюри"], None),
+    ("Автор фото: Иван Петров", [], "Иван Петров"),  # a photographer, not an author
+    ("Фото: пресс-служба УМВД.", [], "пресс-служба УМВД"),
     ("", [], None),
 ])
 def test_bylines(byline, names, credit):
