@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from newscrawler.credits import parse_photo_credit
+
 _LABEL = re.compile(r"^\s*(?:автор[ыа]?|текст|author|by)\s*[:\-—]\s*", re.IGNORECASE)
 # Where a photo credit starts: after "," / "." / ";" a segment beginning with фото / видео / photo.
 _CREDIT_START = re.compile(r"(?:^|[.,;]\s*|\s+[—-]\s+)(?=(?:фото|видео|photo)\b)", re.IGNORECASE)
@@ -40,7 +42,7 @@ def split_byline(text: str | None) -> tuple[list[str], str | None]:
     text = " ".join(text.split())
     photo_only = _PHOTO_ONLY.match(text)
     if photo_only:  # the photographer, not an author
-        return [], text[photo_only.end():].strip().rstrip(" .") or None
+        return [], parse_photo_credit(text[photo_only.end():])
     text = _LABEL.sub("", text)
     credit = None
     match = _CREDIT_START.search(text)

@@ -8,6 +8,11 @@ import re
 _NUMBER = re.compile(r"\d+(?:[ \u00a0\u2009\u202f]\d{3})*")
 
 
+def printed_numbers(text: str) -> list[str]:
+    """Every number printed in ``text``, as printed (``"6 3756"`` -> ``["6", "3756"]``; grouping spaces kept)."""
+    return _NUMBER.findall(text)
+
+
 def parse_count(text: str | int | None) -> int | None:
     """The first number in ``text`` as an int (``"112\u2009574"`` -> 112574); None when there is none."""
     if text is None or isinstance(text, bool):

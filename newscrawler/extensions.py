@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import logging
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
+from newscrawler.quality import counters_under
 from newscrawler.seen_store import SeenStore, content_hash
 
 logger = logging.getLogger(__name__)
@@ -113,12 +113,11 @@ class SelectorFallbackAlarm:
         return ext
 
     def spider_closed(self, spider):
-        fields = {key[len(self.PREFIX):]: value for key, value in self.stats.get_stats().items()
-                  if key.startswith(self.PREFIX)}
+        fields = counters_under(self.stats.get_stats(), self.PREFIX)
         if not fields:
             return
         parsed = self.stats.get_value("newscrawler/articles/parsed", 0)
-        summary = ", ".join(f"{name} ({count}/{parsed} pages)" for name, count in sorted(fields.items()))
+        summary = ", ".join(f"{name} ({count}/{parsed} pages)" for name, count in fields.items())
         self.stats.set_value("newscrawler/fallback_fields", sorted(fields))
         spider.logger.warning("Site selectors failed for: %s. Those fields came from page metadata or generic "
                               "extraction; the site layout may have changed.", summary)

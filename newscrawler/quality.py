@@ -60,7 +60,8 @@ def _type_ok(field: str, value) -> bool:
     return True
 
 
-def _with_prefix(stats: dict, prefix: str) -> dict[str, int]:
+def counters_under(stats: dict, prefix: str) -> dict[str, int]:
+    """The integer stats whose key starts with ``prefix``, keyed by the rest of the key, sorted."""
     return {key[len(prefix):]: value for key, value in sorted(stats.items())
             if key.startswith(prefix) and isinstance(value, int)}
 
@@ -99,17 +100,17 @@ class DataQualityReport:
     def spider_closed(self, spider, reason):
         stats = self.stats.get_stats()
         coverage = {field: (self.filled[field] / self.records if self.records else 0.0) for field in ARTICLE_FIELDS}
-        dropped = {**_with_prefix(stats, "newscrawler/dropped/"),
-                   **{f"duplicate/{k}": v for k, v in _with_prefix(stats, "newscrawler/duplicates/").items()}}
-        skipped = _with_prefix(stats, "newscrawler/bad_response/")
-        failed = _with_prefix(stats, "newscrawler/request_failed/")
-        http_errors = {code: count for code, count in _with_prefix(stats, "downloader/response_status_count/").items()
+        dropped = {**counters_under(stats, "newscrawler/dropped/"),
+                   **{f"duplicate/{k}": v for k, v in counters_under(stats, "newscrawler/duplicates/").items()}}
+        skipped = counters_under(stats, "newscrawler/bad_response/")
+        failed = counters_under(stats, "newscrawler/request_failed/")
+        http_errors = {code: count for code, count in counters_under(stats, "downloader/response_status_count/").items()
                        if code.isdigit() and int(code) >= 400}
-        retries = _with_prefix(stats, "retry/reason_count/")
-        repaired = _with_prefix(stats, "newscrawler/encoding_repaired/")
+        retries = counters_under(stats, "retry/reason_count/")
+        repaired = counters_under(stats, "newscrawler/encoding_repaired/")
         needs_rendering = stats.get("newscrawler/needs_rendering", 0)
-        spider_errors = _with_prefix(stats, "spider_exceptions/")
-        fallbacks = _with_prefix(stats, "newscrawler/fallback/")
+        spider_errors = counters_under(stats, "spider_exceptions/")
+        fallbacks = counters_under(stats, "newscrawler/fallback/")
 
         problems = []
         if self.records == 0:

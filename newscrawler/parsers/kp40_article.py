@@ -39,6 +39,7 @@ from lxml import etree
 from scrapy.http import HtmlResponse
 
 from newscrawler.authors import byline_photo_credit
+from newscrawler.counts import printed_numbers
 from newscrawler.dates import year_of
 from newscrawler.items import ArticleItem
 from newscrawler.loaders import ArticleLoader
@@ -85,11 +86,6 @@ _SITE_NON_BODY = frozenset({
     "news-view-author-newsinfo", "news-view-author", "share-buttons", "adv", "mood-widget",
     "news-noscript", "news-view-photo",
 })
-
-
-def _classes(element) -> list[str]:
-    value = element.get("class")
-    return value.split() if value else []
 
 
 def _site_skip(element) -> bool:
@@ -188,7 +184,7 @@ class SiteLayout:
         box = self.get("news-view-counters")
         if box is None:
             return []
-        numbers = re.findall(r"\d+(?:[ \u00a0\u2009\u202f]\d{3})*", "".join(box.itertext()))
+        numbers = printed_numbers("".join(box.itertext()))
         return [numbers[position]] if len(numbers) > position else []
 
     def comments_count(self):
