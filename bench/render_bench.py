@@ -2,8 +2,8 @@
 
 Not a test (pytest does not collect it). Runs real crawls against the replica served on 127.0.0.1::
 
-    python -m tests.render_bench            # the saved site (1 JS-only page of 48)
-    python -m tests.render_bench --js 200   # plus 200 generated JS-only pages (a long crawl's memory)
+    python -m bench.render_bench            # the saved site (1 JS-only page of 48)
+    python -m bench.render_bench --js 200   # plus 200 generated JS-only pages (a long crawl's memory)
 
 The generated pages are copies of the JS-only page 83529 under new ids, each with its body API answering
 the token the page's script computes (the same FNV-1a derivation as the site's inline script).
