@@ -25,7 +25,7 @@ from pathlib import Path
 
 from parsel import Selector
 
-from newscrawler.rendering import descendant_memory
+from newscrawler.crawl.rendering import descendant_memory
 from tests.conftest import PROJECT_DIR
 from tests.replica_server import SITE_DIR, Replica, ReplicaServer
 

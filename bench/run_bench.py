@@ -107,7 +107,7 @@ def bench_extraction(repeat: int, skip_trafilatura: bool) -> dict:
     from scrapy.http import HtmlResponse
 
     from newscrawler.parsers.kp40_article import parse_article
-    from newscrawler.pipelines import StripTrailingWidgets
+    from newscrawler.crawl.pipelines import StripTrailingWidgets
 
     class _Stats:
         def inc_value(self, *args, **kwargs):

@@ -46,7 +46,7 @@ DEFAULT_FEEDS = {
 # A redirect loop is an error the spider logs and counts (stock Scrapy drops the request silently).
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "newscrawler.middlewares.LoopAwareRedirectMiddleware": 600,
+    "newscrawler.crawl.middlewares.LoopAwareRedirectMiddleware": 600,
 }
 # No article page is anywhere near this; a response that is must be something else. Scrapy cancels it.
 # The spider retries a page that arrived cut off (get_retry_request): the retry count must carry over.
@@ -58,16 +58,16 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Every name of the JSON Lines format (``-O out.jsonl`` picks "jsonl" from the extension): a record is on
 # disk before the seen store marks it, so a killed crawl never leaves a "seen" article unwritten.
 FEED_EXPORTERS = {
-    "jsonlines": "newscrawler.exporters.FlushingJsonLinesItemExporter",
-    "jsonl": "newscrawler.exporters.FlushingJsonLinesItemExporter",
-    "jl": "newscrawler.exporters.FlushingJsonLinesItemExporter",
+    "jsonlines": "newscrawler.crawl.exporters.FlushingJsonLinesItemExporter",
+    "jsonl": "newscrawler.crawl.exporters.FlushingJsonLinesItemExporter",
+    "jl": "newscrawler.crawl.exporters.FlushingJsonLinesItemExporter",
 }
-LOG_FORMATTER = "newscrawler.logformatter.ConciseLogFormatter"
+LOG_FORMATTER = "newscrawler.crawl.logformatter.ConciseLogFormatter"
 
 ITEM_PIPELINES = {
-    "newscrawler.pipelines.StripTrailingWidgets": 100,
-    "newscrawler.pipelines.ValidateArticle": 200,
-    "newscrawler.pipelines.DeduplicateArticles": 300,
+    "newscrawler.crawl.pipelines.StripTrailingWidgets": 100,
+    "newscrawler.crawl.pipelines.ValidateArticle": 200,
+    "newscrawler.crawl.pipelines.DeduplicateArticles": 300,
 }
 
 # --- Cross-run state --------------------------------------------------------------------------------
@@ -83,11 +83,11 @@ SEEN_STORE_PATH = str(Path(NEWSCRAWLER_STATE_DIR) / "seen-articles.sqlite3")
 # fetched directly by the next runs, until written or failed in this many runs (then left alone: gone for good).
 RETRY_FAILED_ARTICLES_RUNS = 3
 EXTENSIONS = {
-    "newscrawler.extensions.MarkSeenAfterExport": 500,
-    "newscrawler.extensions.SelectorFallbackAlarm": 800,
+    "newscrawler.crawl.extensions.MarkSeenAfterExport": 500,
+    "newscrawler.crawl.extensions.SelectorFallbackAlarm": 800,
     # Before StatsFile: its numbers go into the stats file too.
-    "newscrawler.quality.DataQualityReport": 850,
-    "newscrawler.extensions.StatsFile": 900,
+    "newscrawler.crawl.quality.DataQualityReport": 850,
+    "newscrawler.crawl.extensions.StatsFile": 900,
 }
 # Write the final stats of every crawl as JSON here (empty: off).
 STATS_FILE = ""
@@ -106,16 +106,16 @@ RENDER_WAIT_TIMEOUT = 15  # seconds to wait for it
 RENDER_RETRY_TIMES = 1  # a failed render (timeout, crash, body still missing) is retried this often
 RENDER_MEMORY_SAMPLE_INTERVAL = 0.5  # seconds; peak browser memory goes to the stats (0: off)
 DOWNLOAD_HANDLERS = {
-    "http": "newscrawler.rendering.RenderingDownloadHandler",
-    "https": "newscrawler.rendering.RenderingDownloadHandler",
+    "http": "newscrawler.crawl.rendering.RenderingDownloadHandler",
+    "https": "newscrawler.crawl.rendering.RenderingDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 # Empty: $PLAYWRIGHT_CHROMIUM_EXECUTABLE, else the system Chromium (/usr/bin/chromium) when installed,
-# else Playwright's own build. Headless and the flags in newscrawler.rendering.CHROMIUM_ARGS are added to
+# else Playwright's own build. Headless and the flags in newscrawler.crawl.rendering.CHROMIUM_ARGS are added to
 # PLAYWRIGHT_LAUNCH_OPTIONS unless it sets them.
 PLAYWRIGHT_CHROMIUM_EXECUTABLE = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "")
 PLAYWRIGHT_LAUNCH_OPTIONS = {"headless": True}
-PLAYWRIGHT_ABORT_REQUEST = "newscrawler.rendering.should_abort_request"  # no images/fonts/media/ads
+PLAYWRIGHT_ABORT_REQUEST = "newscrawler.crawl.rendering.should_abort_request"  # no images/fonts/media/ads
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2  # open pages at once, at most
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms

@@ -31,7 +31,7 @@ def comparable(record: dict) -> dict:
 def require_browser() -> None:
     """Skip (with the reason shown by ``pytest -rs``) when no Chromium can be launched here; under CI
     (``CI=true``) fail instead, so a missing browser never passes silently."""
-    from newscrawler.rendering import rendering_available
+    from newscrawler.crawl.rendering import rendering_available
 
     if rendering_available():
         return

@@ -9,7 +9,7 @@ softer: no finally blocks, no spider_closed, no flushing of Python buffers.
 import os
 import signal
 
-from newscrawler.exporters import FlushingJsonLinesItemExporter
+from newscrawler.crawl.exporters import FlushingJsonLinesItemExporter
 
 
 def _kill_at() -> int:

@@ -138,7 +138,7 @@ def _blocks_of_every_saved_page():
     """Every element of the saved pages with a tag body_fragments can hand to paragraph_fragment."""
     from lxml import etree
 
-    from newscrawler.parsers.blocks import CONTAINER_TAGS, PARAGRAPH_TAGS
+    from newscrawler.extraction.blocks import CONTAINER_TAGS, PARAGRAPH_TAGS
 
     tags = PARAGRAPH_TAGS | CONTAINER_TAGS | {"blockquote", "li"}
     parser = etree.HTMLParser(remove_comments=True)
@@ -156,8 +156,8 @@ def test_escaped_text_of_a_childless_block_reads_as_its_markup():
 
     from lxml import etree
 
-    from newscrawler.parsers.blocks import outer_html, paragraph_fragment
-    from newscrawler.text import markup_to_text, paragraphs
+    from newscrawler.extraction.blocks import outer_html, paragraph_fragment
+    from newscrawler.extraction.text import markup_to_text, paragraphs
 
     checked = 0
     for element in _blocks_of_every_saved_page():

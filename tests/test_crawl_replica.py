@@ -6,7 +6,7 @@ import json
 import re
 
 from tests.conftest import comparable, load_expected, run_crawl
-from newscrawler.noise import strip_widget_noise
+from newscrawler.extraction.noise import strip_widget_noise
 
 JS_ONLY_IDS = {83529}  # body rendered by JavaScript: rendered in the browser (see test_rendering)
 ARTICLE_PATH = re.compile(r"/(news|narnews)/[a-z_]+/\d+/")

@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from newscrawler.dates import parse_date, parse_iso, year_of
+from newscrawler.extraction.dates import parse_date, parse_iso, year_of
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,9 +1,9 @@
 import pytest
 
-from newscrawler.authors import byline_photo_credit, normalize_name, parse_authors, split_byline
-from newscrawler.counts import parse_count
-from newscrawler.credits import parse_photo_credit
-from newscrawler.text import PARAGRAPH_SEPARATOR, clean_text, markup_to_text, paragraphs
+from newscrawler.extraction.authors import byline_photo_credit, normalize_name, parse_authors, split_byline
+from newscrawler.extraction.counts import parse_count
+from newscrawler.extraction.credits import parse_photo_credit
+from newscrawler.extraction.text import PARAGRAPH_SEPARATOR, clean_text, markup_to_text, paragraphs
 
 
 @pytest.mark.parametrize("byline, names, credit", [
@@ -70,7 +70,7 @@ def _reference_clean_text(text):
     """clean_text as it was before its fast paths: every substitution applied unconditionally."""
     import re
 
-    from newscrawler import text as module
+    from newscrawler.extraction import text as module
 
     if text is None:
         return None
@@ -104,7 +104,7 @@ def test_markup_to_text_fast_paths_match_the_plain_substitutions():
 
     from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
 
-    from newscrawler import text as module
+    from newscrawler.extraction import text as module
 
     def reference(fragment):
         fragment = fragment.replace("\xa0", " ")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler import noise
-from newscrawler.noise import is_laravel_blob, is_widget_line, strip_widget_noise
+from newscrawler.extraction import noise
+from newscrawler.extraction.noise import is_laravel_blob, is_widget_line, strip_widget_noise
 
 SEEDS = sorted((Path(__file__).resolve().parent / "seeds").glob("*.txt"))
 WIDGET_LINE_STARTS = ("Новости по тегу", "Лента настроения", "Какое впечатление произвела", "Обсудить новость",
@@ -83,7 +83,7 @@ def _saved_page_field_values() -> list[str]:
     from scrapy.http import HtmlResponse
 
     from newscrawler.parsers.kp40_article import parse_article
-    from newscrawler.pipelines import StripTrailingWidgets
+    from newscrawler.crawl.pipelines import StripTrailingWidgets
 
     tests = Path(__file__).resolve().parent
     files = sorted((tests / "site" / "files").rglob("*.html")) + sorted((tests / "fixtures").rglob("*.html"))
@@ -113,7 +113,7 @@ def _variants(text: str) -> list[str]:
 
 
 def test_fast_path_is_identical_to_the_per_line_pass():
-    from newscrawler.noise import _strip_widget_lines
+    from newscrawler.extraction.noise import _strip_widget_lines
 
     texts = _saved_page_field_values() + [seed.read_text(encoding="utf-8") for seed in SEEDS]
     fast_taken = 0

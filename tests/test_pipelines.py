@@ -6,8 +6,8 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from newscrawler.items import ArticleItem
-from newscrawler.pipelines import DeduplicateArticles, StripTrailingWidgets, ValidateArticle
-from newscrawler.seen_store import SeenStore, content_hash
+from newscrawler.crawl.pipelines import DeduplicateArticles, StripTrailingWidgets, ValidateArticle
+from newscrawler.crawl.seen_store import SeenStore, content_hash
 
 
 def article(article_id=1, rubric="invest", title="Заголовок", body="Первый абзац.\n\nВторой абзац.", **extra):

@@ -8,7 +8,7 @@ import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from newscrawler.quality import DataQualityReport
+from newscrawler.crawl.quality import DataQualityReport
 from tests.conftest import run_crawl
 from tests.replica_server import Replica, ReplicaServer
 from tests.test_bad_input import article_path, page, unreadable_date, without_title
@@ -41,7 +41,7 @@ def test_coverage_is_counted_per_field(report, caplog):
     stats.set_value("downloader/response_status_count/200", 50)
     stats.set_value("downloader/response_status_count/503", 3)
     stats.set_value("retry/reason_count/503 Service Unavailable", 3)
-    with caplog.at_level(logging.INFO, logger="newscrawler.quality"):
+    with caplog.at_level(logging.INFO, logger="newscrawler.crawl.quality"):
         ext.spider_closed(spider, "finished")
     assert stats.get_value("newscrawler/quality/records") == 4
     assert stats.get_value("newscrawler/quality/coverage/title") == 1.0
@@ -63,7 +63,7 @@ def test_coverage_is_counted_per_field(report, caplog):
 
 def test_zero_records_is_a_warning(report, caplog):
     ext, spider, stats = report
-    with caplog.at_level(logging.INFO, logger="newscrawler.quality"):
+    with caplog.at_level(logging.INFO, logger="newscrawler.crawl.quality"):
         ext.spider_closed(spider, "finished")
     assert stats.get_value("newscrawler/quality/ok") is False
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -75,7 +75,7 @@ def test_required_field_below_full_coverage_names_the_field(report, caplog, fiel
     ext, spider, stats = report
     for i in range(3):
         ext.item_scraped(record(article_id=i, **({field: None} if i == 2 else {})), spider)
-    with caplog.at_level(logging.WARNING, logger="newscrawler.quality"):
+    with caplog.at_level(logging.WARNING, logger="newscrawler.crawl.quality"):
         ext.spider_closed(spider, "finished")
     assert stats.get_value(f"newscrawler/quality/coverage/{field}") == 0.6667
     assert stats.get_value("newscrawler/quality/ok") is False
@@ -86,7 +86,7 @@ def test_required_field_below_full_coverage_names_the_field(report, caplog, fiel
 def test_wrong_types_and_unfinished_crawl_are_warnings(report, caplog):
     ext, spider, stats = report
     ext.item_scraped(record(views="12 345", top_story="yes", tags="a, b"), spider)
-    with caplog.at_level(logging.WARNING, logger="newscrawler.quality"):
+    with caplog.at_level(logging.WARNING, logger="newscrawler.crawl.quality"):
         ext.spider_closed(spider, "shutdown")
     messages = [r.getMessage() for r in caplog.records]
     assert "Data quality check failed: views has the wrong type in 1 records" in messages
@@ -132,7 +132,7 @@ def test_missing_required_fields_in_emitted_records_are_named(tmp_path):
     server = ReplicaServer(Replica(overrides=overrides)).start()
     try:
         result = run_crawl(server.base_url, tmp_path, cwd=tmp_path,
-                           settings={"ITEM_PIPELINES": '{"newscrawler.pipelines.ValidateArticle": null}'})
+                           settings={"ITEM_PIPELINES": '{"newscrawler.crawl.pipelines.ValidateArticle": null}'})
     finally:
         server.stop()
     assert result.returncode == 0, result.log[-2000:]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from newscrawler.noise import strip_widget_noise
+from newscrawler.extraction.noise import strip_widget_noise
 from newscrawler.parsers.kp40_article import needs_rendering, parse_article
 
 TESTS = Path(__file__).resolve().parent

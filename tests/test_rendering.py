@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 from scrapy.settings import Settings
 
-from newscrawler import rendering
+from newscrawler.crawl import rendering
 from tests.conftest import comparable, load_expected, run_crawl
 from tests.replica_server import Replica, ReplicaServer
 

@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from newscrawler.seen_store import SeenStore, content_hash
+from newscrawler.crawl.seen_store import SeenStore, content_hash
 
 
 def test_marks_survive_reopening_and_answer_by_id_url_and_text(tmp_path):

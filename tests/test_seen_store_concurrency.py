@@ -19,7 +19,7 @@ STEP = 200  # writer k marks ids [k*STEP, k*STEP+MARKS): every id but the first/
 
 
 def _writer(path: str, k: int, start, errors):
-    from newscrawler.seen_store import SeenStore
+    from newscrawler.crawl.seen_store import SeenStore
 
     try:
         start.wait()

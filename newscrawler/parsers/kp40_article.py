@@ -38,14 +38,14 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 from scrapy.http import HtmlResponse
 
-from newscrawler.authors import byline_photo_credit
-from newscrawler.counts import printed_numbers
-from newscrawler.dates import year_of
+from newscrawler.extraction.authors import byline_photo_credit
+from newscrawler.extraction.counts import printed_numbers
+from newscrawler.extraction.dates import year_of
 from newscrawler.items import ArticleItem
-from newscrawler.loaders import ArticleLoader
-from newscrawler.parsers.blocks import body_fragments, outer_html, paragraph_fragment
-from newscrawler.parsers.document import document_root
-from newscrawler.parsers.maintext import (
+from newscrawler.extraction.loaders import ArticleLoader
+from newscrawler.extraction.blocks import body_fragments, outer_html, paragraph_fragment
+from newscrawler.extraction.document import document_root
+from newscrawler.extraction.maintext import (
     article_scope,
     first_h1,
     generic_skip,
@@ -53,8 +53,8 @@ from newscrawler.parsers.maintext import (
     main_text_container,
     scoped_elements,
 )
-from newscrawler.parsers.page_meta import PageMeta
-from newscrawler.text import PARAGRAPH_SEPARATOR, markup_to_text
+from newscrawler.extraction.page_meta import PageMeta
+from newscrawler.extraction.text import PARAGRAPH_SEPARATOR, markup_to_text
 from newscrawler.urls import article_ref
 
 logger = logging.getLogger(__name__)

@@ -23,12 +23,12 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DownloadCancelledError, UsageError
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
-from newscrawler.integrity import better_encoding, is_complete_page, looks_binary
-from newscrawler.middlewares import RedirectLoop, TooManyRedirects
+from newscrawler.crawl.integrity import better_encoding, is_complete_page, looks_binary
+from newscrawler.crawl.middlewares import RedirectLoop, TooManyRedirects
 from newscrawler.parsers.kp40_article import needs_rendering, parse_article
 from newscrawler.parsers.kp40_listing import parse_listing, parse_rss
-from newscrawler.rendering import render_attempt, render_request
-from newscrawler.seen_store import SeenStore
+from newscrawler.crawl.rendering import render_attempt, render_request
+from newscrawler.crawl.seen_store import SeenStore
 from newscrawler.urls import CANONICAL_ORIGIN, ArticleRef, article_ref
 
 STATS = "newscrawler"
@@ -264,7 +264,7 @@ class Kp40Spider(scrapy.Spider):
             stats.inc_value(f"{STATS}/articles/static_time_ms", latency_ms)
         return item
 
-    # --- JavaScript-only pages: re-requested through the browser (newscrawler.rendering) -----------------
+    # --- JavaScript-only pages: re-requested through the browser (newscrawler.crawl.rendering) -----------------
 
     def _needs_rendering(self, response, ref: ArticleRef | None, attempt: int):
         if attempt:  # rendered, and the parser still finds no body

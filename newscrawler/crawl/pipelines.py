@@ -5,7 +5,7 @@
 3. :class:`DeduplicateArticles` — one record per article, within a run and across runs.
 
 Marking an article as seen for later runs happens only after its record is written: see
-:class:`newscrawler.extensions.MarkSeenAfterExport`.
+:class:`newscrawler.crawl.extensions.MarkSeenAfterExport`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from newscrawler.noise import strip_widget_noise
-from newscrawler.seen_store import SeenStore, content_hash
+from newscrawler.extraction.noise import strip_widget_noise
+from newscrawler.crawl.seen_store import SeenStore, content_hash
 
 logger = logging.getLogger(__name__)
 

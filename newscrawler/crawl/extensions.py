@@ -11,8 +11,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
-from newscrawler.quality import counters_under
-from newscrawler.seen_store import SeenStore, content_hash
+from newscrawler.crawl.quality import counters_under
+from newscrawler.crawl.seen_store import SeenStore, content_hash
 
 logger = logging.getLogger(__name__)
 

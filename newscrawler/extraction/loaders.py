@@ -2,7 +2,7 @@
 
 The parser feeds *raw* values: HTML fragments for text (an element's markup, or an attribute/meta value
 escaped to markup — see :func:`newscrawler.parsers.kp40_article.attr_fragment`; the body as one fragment
-whose paragraphs are joined by U+2029, :data:`newscrawler.text.PARAGRAPH_SEPARATOR`), strings or ints for
+whose paragraphs are joined by U+2029, :data:`newscrawler.extraction.text.PARAGRAPH_SEPARATOR`), strings or ints for
 numbers. The processors turn them into the record's normal form (ARTICLE_SCHEMA.md). Input processors drop
 what normalises to nothing, so after ``add_value`` ``get_collected_values(field)`` tells whether that
 source produced anything — the parser's layers rely on it.
@@ -23,13 +23,13 @@ from urllib.parse import urljoin
 from itemloaders.processors import MapCompose, Compose, Identity, Join, TakeFirst
 from scrapy.loader import ItemLoader
 
-from newscrawler.authors import parse_authors
-from newscrawler.counts import parse_count
-from newscrawler.credits import parse_photo_credit
-from newscrawler.dates import parse_date
+from newscrawler.extraction.authors import parse_authors
+from newscrawler.extraction.counts import parse_count
+from newscrawler.extraction.credits import parse_photo_credit
+from newscrawler.extraction.dates import parse_date
 from newscrawler.items import ArticleItem
-from newscrawler.noise import is_widget_line
-from newscrawler.text import markup_to_text, paragraphs
+from newscrawler.extraction.noise import is_widget_line
+from newscrawler.extraction.text import markup_to_text, paragraphs
 from newscrawler.urls import canonical_article_url
 
 #: ``<title>`` suffix the site appends to every headline.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from newscrawler.credits import parse_photo_credit
+from newscrawler.extraction.credits import parse_photo_credit
 
 _LABEL = re.compile(r"^\s*(?:автор[ыа]?|текст|author|by)\s*[:\-—]\s*", re.IGNORECASE)
 # Where a photo credit starts: after "," / "." / ";" a segment beginning with фото / видео / photo.

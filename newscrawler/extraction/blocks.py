@@ -37,7 +37,7 @@ def paragraph_fragment(element) -> str:
     """A body block as the HTML fragment the loader's text processors take.
 
     A block without child elements (most paragraphs) is handed over as its escaped text, not its
-    serialised markup: once :func:`newscrawler.text.markup_to_text` has stripped the block's own tags and
+    serialised markup: once :func:`newscrawler.extraction.text.markup_to_text` has stripped the block's own tags and
     decoded the entities, both read the same, and the escaped text spares the serialiser and the
     tag-stripping regexes, which were most of a body's text work. The one character libxml2's serialiser
     writes differently from ``html.escape`` is ``\\r`` (as ``&#13;``), so text holding one keeps the markup

@@ -1,0 +1,1 @@
+"""Crawl machinery that knows no outlet: middlewares, pipelines, stores, exporters, extensions, rendering."""

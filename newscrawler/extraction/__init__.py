@@ -1,0 +1,1 @@
+"""Page → record machinery that knows no outlet: document, metadata and generic layers, noise engine, loaders."""
