@@ -1,6 +1,6 @@
 """Scrapy settings for newscrawler.
 
-Defaults are fit for the live kp40.ru: polite (robots.txt, AutoThrottle, a contact User-Agent, modest
+Defaults are fit for the live outlets: polite (robots.txt, AutoThrottle, a contact User-Agent, modest
 concurrency) and incremental (a persistent store of seen articles). Every value can be overridden with ``-s``.
 """
 
@@ -44,9 +44,12 @@ DEFAULT_FEEDS = {
 
 # --- Damaged responses ------------------------------------------------------------------------------
 # A redirect loop is an error the spider logs and counts (stock Scrapy drops the request silently).
+# Page integrity (cut-off, binary, mis-declared charset) is checked after redirects and decompression
+# (process_response runs from high numbers to low: 600 redirect, 590 decompression, then 580).
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "newscrawler.crawl.middlewares.LoopAwareRedirectMiddleware": 600,
+    "newscrawler.crawl.integrity.PageIntegrityMiddleware": 580,
 }
 # No article page is anywhere near this; a response that is must be something else. Scrapy cancels it.
 # The spider retries a page that arrived cut off (get_retry_request): the retry count must carry over.
@@ -92,7 +95,6 @@ EXTENSIONS = {
 # Write the final stats of every crawl as JSON here (empty: off).
 STATS_FILE = ""
 
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 
@@ -101,7 +103,6 @@ LOG_LEVEL = "INFO"
 # (scrapy-playwright); every other request goes through Scrapy's plain HTTP client. Off:
 # -s RENDER_JS_PAGES=False (such pages are then logged and counted as newscrawler/needs_rendering).
 RENDER_JS_PAGES = True
-RENDER_WAIT_SELECTOR = ".news-body p"  # the body is in the DOM once this matches
 RENDER_WAIT_TIMEOUT = 15  # seconds to wait for it
 RENDER_RETRY_TIMES = 1  # a failed render (timeout, crash, body still missing) is retried this often
 RENDER_MEMORY_SAMPLE_INTERVAL = 0.5  # seconds; peak browser memory goes to the stats (0: off)

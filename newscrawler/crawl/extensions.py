@@ -13,6 +13,7 @@ from scrapy.utils.misc import load_object
 
 from newscrawler.crawl.quality import counters_under
 from newscrawler.crawl.seen_store import SeenStore, content_hash
+from newscrawler.crawl.state import seen_store
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class MarkSeenAfterExport:
 
     @classmethod
     def from_crawler(cls, crawler):
-        store = SeenStore.from_settings(crawler.settings)
+        store = seen_store(crawler)
         if store is None:
             raise NotConfigured("SEEN_STORE_PATH is empty: no cross-run deduplication")
         ext = cls(store, crawler.stats)
@@ -56,12 +57,12 @@ class MarkSeenAfterExport:
 
     def item_scraped(self, item, spider):
         adapter = ItemAdapter(item)
-        self.store.mark(adapter["article_id"], adapter["url"], content_hash(adapter.get("title"), adapter.get("body")))
+        self.store.mark(adapter["publisher"], adapter["article_id"], adapter["url"],
+                        content_hash(adapter.get("title"), adapter.get("body")))
         self.stats.inc_value("newscrawler/seen_store/marked")
 
     def spider_closed(self, spider):
         self.stats.set_value("newscrawler/seen_store/size", len(self.store))
-        self.store.close()
 
 
 class StatsFile:

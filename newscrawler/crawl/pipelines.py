@@ -15,8 +15,10 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from newscrawler.extraction.noise import strip_widget_noise
-from newscrawler.crawl.seen_store import SeenStore, content_hash
+from newscrawler.crawl.seen_store import content_hash
+from newscrawler.crawl.state import seen_store
+from newscrawler.extraction.noise import GENERIC_WIDGETS, WidgetRules, strip_widget_noise
+from newscrawler.publishers import REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +26,8 @@ STATS_PREFIX = "newscrawler"
 
 
 class StripTrailingWidgets:
-    """Remove widget text («Лента настроения», «N оценили», …, ``eyJpdiI6…`` blobs) from text fields.
+    """Remove widget text («Лента настроения», «N оценили», …, ``eyJpdiI6…`` blobs) from text fields,
+    by the widget rules of the record's outlet (generic ones for a site without a profile).
 
     The page parser already leaves the widget blocks out of the DOM it reads; this is the second line of
     defence for text the site puts where the parser cannot tell it apart (a redesigned page, a fallback
@@ -41,19 +44,25 @@ class StripTrailingWidgets:
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
 
+    @staticmethod
+    def rules_for(publisher: str | None) -> WidgetRules:
+        profile = REGISTRY.get(publisher) if publisher else None
+        return profile.widgets if profile is not None else GENERIC_WIDGETS
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
+        rules = self.rules_for(adapter.get("publisher"))
         for name in self.TEXT_FIELDS:
             value = adapter.get(name)
             if isinstance(value, str):
-                cleaned = strip_widget_noise(value)
+                cleaned = strip_widget_noise(value, rules)
                 if cleaned != value:
                     self.stats.inc_value(f"{STATS_PREFIX}/widget_noise_stripped/{name}")
                     adapter[name] = cleaned or None
         for name in self.LIST_FIELDS:
             values = adapter.get(name)
             if values:
-                cleaned = [v for v in (strip_widget_noise(v) for v in values) if v]
+                cleaned = [v for v in (strip_widget_noise(v, rules) for v in values) if v]
                 if cleaned != list(values):
                     self.stats.inc_value(f"{STATS_PREFIX}/widget_noise_stripped/{name}")
                     adapter[name] = cleaned
@@ -85,48 +94,45 @@ class ValidateArticle:
 class DeduplicateArticles:
     """One record per article.
 
-    Within a run: by canonical URL and article id, and by identical title+body under another id (the site
-    re-publishes press releases in two rubrics; the first one seen is kept). Across runs: the same checks
-    against the :class:`SeenStore` at ``SEEN_STORE_PATH`` (disabled when that setting is empty).
+    Within a run: by (publisher, article_id) and canonical URL, and by identical title+body under another
+    id of the same outlet (outlets re-publish press releases in two rubrics; the first one seen is kept).
+    Across runs: the same checks against the crawl's seen store (none when ``SEEN_STORE_PATH`` is empty).
+    Near-identical articles of different outlets are all kept: they share a story, not an identity.
     """
 
-    def __init__(self, stats, store: SeenStore | None):
+    def __init__(self, stats, store):
         self.stats = stats
         self.store = store
-        self.ids: set[int] = set()
+        self.keys: set[tuple[str, int]] = set()
         self.urls: set[str] = set()
-        self.digests: set[str] = set()
+        self.digests: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, SeenStore.from_settings(crawler.settings))
-
-    def close_spider(self):
-        if self.store:
-            self.store.close()
+        return cls(crawler.stats, seen_store(crawler))
 
     def _drop(self, reason: str, adapter: ItemAdapter, digest: str | None = None):
         self.stats.inc_value(f"{STATS_PREFIX}/duplicates/{reason}")
         if digest and self.store is not None:
             # A re-published copy: its story is already written under the first id. Remember this id
             # too, so later runs know it and do not fetch it (or keep paginating for it) again.
-            self.store.mark(adapter.get("article_id"), adapter.get("url"), digest)
+            self.store.mark(adapter.get("publisher"), adapter.get("article_id"), adapter.get("url"), digest)
         raise DropItem(f"duplicate ({reason}): {adapter.get('url')}", log_level="INFO")
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        article_id, url = adapter.get("article_id"), adapter.get("url")
+        publisher, article_id, url = adapter.get("publisher"), adapter.get("article_id"), adapter.get("url")
         digest = content_hash(adapter.get("title"), adapter.get("body"))
-        if article_id in self.ids or url in self.urls:
+        if (publisher, article_id) in self.keys or url in self.urls:
             self._drop("same_article", adapter)
-        if digest in self.digests:
+        if (publisher, digest) in self.digests:
             self._drop("same_text_other_id", adapter, digest)
         if self.store is not None:
-            if (article_id is not None and self.store.has_article(article_id)) or self.store.has_url(url):
+            if (article_id is not None and self.store.has_article(publisher, article_id)) or self.store.has_url(url):
                 self._drop("written_by_earlier_run", adapter)
-            if self.store.has_content(digest):
+            if self.store.has_content(publisher, digest):
                 self._drop("same_text_written_by_earlier_run", adapter, digest)
-        self.ids.add(article_id)
+        self.keys.add((publisher, article_id))
         self.urls.add(url)
-        self.digests.add(digest)
+        self.digests.add((publisher, digest))
         return item

@@ -1,9 +1,10 @@
 """Rendering JavaScript-only article pages with a headless Chromium (scrapy-playwright).
 
-Most kp40 pages carry their text in the static HTML and never touch the browser. A few ("special
-projects") ship an empty ``.news-body`` that an inline script fills after load. The spider fetches every
-article with Scrapy's plain HTTP client first; when the article parser says the page needs rendering
-(:func:`newscrawler.parsers.kp40_article.needs_rendering`), the spider re-requests it with
+Most article pages carry their text in the static HTML and never touch the browser. A few (kp40's
+"special projects") ship an empty body container that an inline script fills after load; the outlet's
+profile names it (``Publisher.rendering``). The spider fetches every article with Scrapy's plain HTTP
+client first; when the parser says the page needs rendering
+(:func:`newscrawler.extraction.article.needs_rendering`), the spider re-requests it with
 :func:`render_request`, and the same parser reads the DOM once the body has appeared.
 
 What lives here:
@@ -59,7 +60,7 @@ CHROMIUM_ARGS = [
 
 #: Resource types a rendered article never needs.
 ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
-#: Third-party analytics, counters, ads and social widgets seen on kp40 pages (a host or any subdomain).
+#: Third-party analytics, counters, ads and social widgets seen on Russian news pages (a host or any subdomain).
 ABORTED_HOSTS = (
     "mc.yandex.ru", "metrika.yandex.ru", "informer.yandex.ru", "an.yandex.ru", "yandex.ru", "yastatic.net",
     "adfox.ru", "ads.adfox.ru", "googletagmanager.com", "google-analytics.com", "googlesyndication.com",
@@ -123,17 +124,17 @@ def render_attempt(request_or_response) -> int:
     return int(request_or_response.meta.get(RENDER_ATTEMPT, 0) or 0)
 
 
-def render_request(url: str, settings, *, callback, errback, cb_kwargs: dict | None = None,
-                   attempt: int = 1) -> scrapy.Request:
+def render_request(url: str, settings, *, wait_for: str, callback, errback, cb_kwargs: dict | None = None,
+                   meta: dict | None = None, attempt: int = 1) -> scrapy.Request:
     """Re-request ``url`` through Chromium and hand the DOM to ``callback`` once the body is in it.
 
-    The page waits for ``RENDER_WAIT_SELECTOR`` for at most ``RENDER_WAIT_TIMEOUT`` seconds; when the
+    The page waits for ``wait_for`` (the profile's CSS selector of a rendered body) for at most
+    ``RENDER_WAIT_TIMEOUT`` seconds; when the
     body never appears, the download fails with Playwright's ``TimeoutError`` (→ ``errback``). The page
     is not handed to the callback (no ``playwright_include_page``), so scrapy-playwright closes it in
     every case, error or not.
     """
     timeout_ms = settings.getfloat("RENDER_WAIT_TIMEOUT", 15) * 1000
-    selector = settings.get("RENDER_WAIT_SELECTOR") or ".news-body p"
     return scrapy.Request(
         url,
         callback=callback,
@@ -144,10 +145,11 @@ def render_request(url: str, settings, *, callback, errback, cb_kwargs: dict | N
             "playwright": True,
             "playwright_context": CONTEXT_NAME,
             "playwright_page_methods": [
-                PageMethod("wait_for_selector", selector, state="attached", timeout=timeout_ms),
+                PageMethod("wait_for_selector", wait_for, state="attached", timeout=timeout_ms),
             ],
+            **(meta or {}),
             RENDER_ATTEMPT: attempt,
-            # one retry policy for renders, the spider's (see Kp40Spider.render_failed)
+            # one retry policy for renders, the spider's (see OutletSpider._render_failed)
             "dont_retry": True,
         },
     )
@@ -220,9 +222,6 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     # lazy start: the engine_started hook does nothing, the first browser request starts everything
     async def _maybe_launch_in_thread(self) -> None:  # scrapy >= 2.14
-        return None
-
-    def _engine_started(self):  # older scrapy
         return None
 
     async def _ensure_started(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -25,8 +26,25 @@ PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "pre", "address"}
 LIST_TAGS = frozenset({"ul", "ol"})
 CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "span", "center", "font", "dl", "dd"})
 
-#: How cross-link boxes and follow prompts start («Читайте также: <a>…</a>», «Тем временем<br><a>…</a>»).
-CROSS_LINK = re.compile(r"^\s*(?:Читайте\s+также|Читайте\s+KP40\.RU|Тем\s+временем|См\.\s+также)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CrossLinks:
+    """How inline cross-link boxes and follow prompts start («Читайте также: <a>…</a>», «Тем временем<br><a>…</a>»).
+
+    ``openings`` are regexes matched at the start of a block; a profile adds its outlet's own. A block is a
+    cross-link only if it also consists of links plus a short label (see :func:`is_cross_link`).
+    """
+
+    openings: tuple[str, ...] = (r"Читайте\s+также", r"Тем\s+временем", r"См\.\s+также", r"Смотрите\s+также",
+                                 r"Read\s+more", r"See\s+also", r"Related")
+
+    def __post_init__(self):
+        object.__setattr__(self, "regex", re.compile(r"^\s*(?:%s)" % "|".join(self.openings), re.IGNORECASE))
+
+
+#: What the generic layer knows of cross-link boxes on any site.
+GENERIC_CROSS_LINKS = CrossLinks()
 
 
 def outer_html(element) -> str:
@@ -62,15 +80,12 @@ def leading_text(element, limit: int = 40) -> str:
     return "".join(parts).lstrip()[:limit]
 
 
-def is_cross_link(element) -> bool:
+def is_cross_link(element, cross_links: CrossLinks = GENERIC_CROSS_LINKS) -> bool:
     """A cross-link block: starts like one *and* is links plus a short label — a real paragraph that
     merely opens with «Тем временем, …» is kept."""
     if len(element) == 0:  # no child elements, so no links: never a cross-link (most paragraphs)
         return False
-    head = element.text
-    if head and head.strip() and head.lstrip()[0] not in "ЧчТтСс":  # fast path: an ordinary paragraph
-        return False
-    if not CROSS_LINK.match(leading_text(element)):
+    if not cross_links.regex.match(leading_text(element)):
         return False
     links = element.findall(".//a")
     if not links:
@@ -84,24 +99,25 @@ def _has_text(element) -> bool:
     return any(chunk.strip() for chunk in element.itertext())
 
 
-def body_fragments(container, skip: Callable[[object], bool]) -> list[str]:
+def body_fragments(container, skip: Callable[[object], bool],
+                   cross_links: CrossLinks = GENERIC_CROSS_LINKS) -> list[str]:
     """HTML fragments of the body paragraphs inside ``container`` (``skip(el)`` drops a block)."""
     out: list[str] = []
-    _collect(container, skip, out)
+    _collect(container, skip, out, cross_links)
     return out
 
 
-def _collect(container, skip, out: list[str]) -> None:
+def _collect(container, skip, out: list[str], cross_links: CrossLinks) -> None:
     for child in container:
         tag = child.tag
         if not isinstance(tag, str) or tag in NON_TEXT_TAGS or skip(child):
             continue
         if tag in PARAGRAPH_TAGS:
-            if not is_cross_link(child):
+            if not is_cross_link(child, cross_links):
                 out.append(paragraph_fragment(child))
         elif tag == "blockquote":
             before = len(out)
-            _collect(child, skip, out)
+            _collect(child, skip, out, cross_links)
             if len(out) == before and _has_text(child):
                 out.append(paragraph_fragment(child))
         elif tag in LIST_TAGS:
@@ -110,7 +126,7 @@ def _collect(container, skip, out: list[str]) -> None:
                     out.append("- " + paragraph_fragment(item))
         elif tag in CONTAINER_TAGS or tag == "li":
             before = len(out)
-            _collect(child, skip, out)
+            _collect(child, skip, out, cross_links)
             # A leaf wrapper holding bare text (<div>text<br>text</div>) is a paragraph itself.
-            if len(out) == before and _has_text(child) and not is_cross_link(child):
+            if len(out) == before and _has_text(child) and not is_cross_link(child, cross_links):
                 out.append(paragraph_fragment(child))

@@ -80,15 +80,18 @@ _MONTHS = {
 _MONTH_NAME = r"(?P<mon>январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]|октябр[яь]|ноябр[яь]|декабр[яь])"
 _DATE_WORDS = rf"(?P<d>[0-3]?\d)\s+{_MONTH_NAME}(?:\s+(?P<y>(?:19|20)\d\d))?(?:\s*г(?:ода|\.)?)?"
 
-# Tried in order; the first that matches wins.
-_SITE_FORMATS = [
-    re.compile(rf"(?<!\d){_TIME}\s*,?\s+{_DATE_Y}(?!\d)"),  # 14:48 27.04.2021
-    re.compile(rf"(?<!\d){_DATE_Y}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)"),  # 27.04.2021, 14:48
-    re.compile(rf"(?<![\d.]){_DATE_NO_Y}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)"),  # 29.09, 10:17
-    re.compile(rf"(?<![\d.]){_TIME}\s*,?\s+{_DATE_NO_Y}"),  # 10:17 29.09
-    re.compile(rf"(?<!\d){_DATE_WORDS}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)", re.IGNORECASE),  # 27 апреля 2021, 14:48
-    re.compile(rf"(?<![\d.]){_TIME}\s*,?\s+{_DATE_WORDS}", re.IGNORECASE),  # 14:48 27 апреля 2021
-]
+#: The date formats Russian news sites print, by name; a profile lists the ones its outlet prints
+#: (``Publisher.date_formats``), best first. Without a list (a site without a profile) all are tried in
+#: this order and the first that matches wins.
+FORMATS = {
+    "HH:MM DD.MM.YYYY": re.compile(rf"(?<!\d){_TIME}\s*,?\s+{_DATE_Y}(?!\d)"),
+    "DD.MM.YYYY, HH:MM": re.compile(rf"(?<!\d){_DATE_Y}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)"),
+    "DD.MM, HH:MM": re.compile(rf"(?<![\d.]){_DATE_NO_Y}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)"),
+    "HH:MM DD.MM": re.compile(rf"(?<![\d.]){_TIME}\s*,?\s+{_DATE_NO_Y}"),
+    "D month YYYY, HH:MM": re.compile(rf"(?<!\d){_DATE_WORDS}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)", re.IGNORECASE),
+    "HH:MM, D month YYYY": re.compile(rf"(?<![\d.]){_TIME}\s*,?\s+{_DATE_WORDS}", re.IGNORECASE),
+}
+ALL_FORMATS = tuple(FORMATS)
 _ISO = re.compile(
     r"^\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?\s*$"
 )
@@ -126,7 +129,8 @@ def _month_number(name: str) -> int:
 
 
 def parse_site_date(
-    text: str | None, year_hint: int | Callable[[], int | None] | None = None, now: datetime | None = None
+    text: str | None, year_hint: int | Callable[[], int | None] | None = None, now: datetime | None = None,
+    formats: tuple[str, ...] | None = None,
 ) -> datetime | None:
     """The first of the site's date formats found in ``text``, as an aware Moscow datetime; else None.
 
@@ -142,7 +146,8 @@ def parse_site_date(
     """
     if not text:
         return None
-    for pattern in _SITE_FORMATS:
+    for name in formats or ALL_FORMATS:
+        pattern = FORMATS[name]
         match = pattern.search(text)
         if not match:
             continue
@@ -167,12 +172,14 @@ def parse_site_date(
 
 
 def parse_date(
-    text: str | None, year_hint: int | Callable[[], int | None] | None = None, now: datetime | None = None
+    text: str | None, year_hint: int | Callable[[], int | None] | None = None, now: datetime | None = None,
+    formats: tuple[str, ...] | None = None,
 ) -> str | None:
-    """ISO 8601 (Moscow offset) for an ISO timestamp or any of the site's formats; None when unreadable."""
+    """ISO 8601 (Moscow offset) for an ISO timestamp or a printed date in ``formats`` (names in
+    :data:`FORMATS`; all of them when None); None when unreadable."""
     if not text:
         return None
-    moment = parse_iso(text) or parse_site_date(text, year_hint=year_hint, now=now)
+    moment = parse_iso(text) or parse_site_date(text, year_hint=year_hint, now=now, formats=formats)
     return isoformat(moment) if moment else None
 
 

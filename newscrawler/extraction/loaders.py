@@ -9,6 +9,8 @@ source produced anything — the parser's layers rely on it.
 
 Loader context (``loader.context``):
 
+* ``publisher`` — the outlet's profile (:class:`newscrawler.profile.Publisher`): its title suffix, default
+  share images, widget rules and date formats; ``None`` for a site without a profile;
 * ``base_url`` — what relative image URLs are resolved against (the article's canonical URL);
 * ``year_hint`` — year for year-less dates (``29.09, 10:17``), from the page's own ISO date (an int, or a
   function returning it, called only when a year-less date needs it);
@@ -18,6 +20,7 @@ Loader context (``loader.context``):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from itemloaders.processors import MapCompose, Compose, Identity, Join, TakeFirst
@@ -28,23 +31,31 @@ from newscrawler.extraction.counts import parse_count
 from newscrawler.extraction.credits import parse_photo_credit
 from newscrawler.extraction.dates import parse_date
 from newscrawler.items import ArticleItem
-from newscrawler.extraction.noise import is_widget_line
+from newscrawler.extraction.noise import GENERIC_WIDGETS, is_widget_line
 from newscrawler.extraction.text import markup_to_text, paragraphs
-from newscrawler.urls import canonical_article_url
 
-#: ``<title>`` suffix the site appends to every headline.
-TITLE_SUFFIX = re.compile(r"\s*[-–—|]\s*Новости Калуги\s*[-–—|]\s*KP40\.RU\s*$", re.IGNORECASE)
-#: The share image the site falls back to when an article has none: not the article's image.
-DEFAULT_IMAGES = re.compile(r"/images/og-kp40\.png$|/images/(?:logo|no[-_]?photo)", re.IGNORECASE)
+#: Images no article has as its own, on any site (logos, placeholders).
+GENERIC_DEFAULT_IMAGES = re.compile(r"/(?:logo|no[-_]?photo|placeholder)[^/]*$", re.IGNORECASE)
 
 
-def strip_title_suffix(title: str) -> str | None:
-    return TITLE_SUFFIX.sub("", title).strip() or None
+@lru_cache(maxsize=None)
+def _pattern(regex: str | None) -> re.Pattern | None:
+    return re.compile(regex, re.IGNORECASE) if regex else None
 
 
-def title_text(fragment: str) -> str | None:
+def _publisher_attr(loader_context: dict, name: str, default=None):
+    publisher = loader_context.get("publisher")
+    return getattr(publisher, name, default) if publisher is not None else default
+
+
+def strip_title_suffix(title: str, suffix: str | None) -> str | None:
+    pattern = _pattern(suffix)
+    return (pattern.sub("", title) if pattern else title).strip() or None
+
+
+def title_text(fragment: str, loader_context: dict) -> str | None:
     text = markup_to_text(fragment)
-    return strip_title_suffix(text) if text else None
+    return strip_title_suffix(text, _publisher_attr(loader_context, "title_suffix")) if text else None
 
 
 def byline_names(fragment: str) -> list[str]:
@@ -57,30 +68,35 @@ def credit_text(fragment: str) -> str | None:
 
 def date_in_context(fragment: str, loader_context: dict) -> str | None:
     return parse_date(markup_to_text(fragment), year_hint=loader_context.get("year_hint"),
-                      now=loader_context.get("now"))
+                      now=loader_context.get("now"), formats=_publisher_attr(loader_context, "date_formats"))
 
 
 def absolute_image_url(value: str, loader_context: dict) -> str | None:
     value = value.strip()
     if not value or value.startswith("data:"):
         return None
-    base = loader_context.get("base_url") or ""
-    if value.startswith("/") and not value.startswith("//") and base.startswith("https://www.kp40.ru/"):
-        url = "https://www.kp40.ru" + value  # the common case, without urljoin's parsing
-    else:
-        url = urljoin(base, value)
-    if not url.startswith(("http://", "https://")) or DEFAULT_IMAGES.search(url):
+    url = urljoin(loader_context.get("base_url") or "", value)
+    if not url.startswith(("http://", "https://")) or GENERIC_DEFAULT_IMAGES.search(url):
+        return None
+    default_images = _pattern(_publisher_attr(loader_context, "default_images"))
+    if default_images is not None and default_images.search(url):
         return None
     return url
 
 
-def body_paragraphs(fragment: str) -> list[str]:
-    """The body's paragraphs, minus any paragraph that is, as a whole, a widget's text."""
-    return [p for p in paragraphs(fragment) if not is_widget_line(p)]
+def body_paragraphs(fragment: str, loader_context: dict) -> list[str]:
+    """The body's paragraphs, minus any paragraph that is, as a whole, an unambiguous widget line.
+
+    Only the lines that can never be article text go here: a paragraph or subheading that reads like a
+    generic widget heading («Афиша», «Комментарии») is article text wherever it stands in the body; only
+    the trailing widget run may lose it (the StripTrailingWidgets pipeline).
+    """
+    rules = _publisher_attr(loader_context, "widgets", GENERIC_WIDGETS)
+    return [p for p in paragraphs(fragment) if not is_widget_line(p, rules, trailing=False)]
 
 
-def canonical_url(value: str) -> str | None:
-    return canonical_article_url(value.strip())
+def stripped(value) -> str | None:
+    return value.strip() or None if isinstance(value, str) else value
 
 
 def unique(values: list) -> list:
@@ -94,9 +110,10 @@ class ArticleLoader(ItemLoader):
     default_input_processor = MapCompose(markup_to_text)
     default_output_processor = TakeFirst()
 
-    url_in = MapCompose(canonical_url)
-    article_id_in = Identity()  # an int from newscrawler.urls.article_ref
-    rubric_in = Identity()  # a slug from newscrawler.urls.article_ref
+    publisher_in = Identity()  # the slug, from the profile
+    url_in = MapCompose(stripped)  # decided by the parser's identity rule
+    article_id_in = Identity()  # an int, from the fetched URL or the page's own id
+    rubric_in = MapCompose(markup_to_text)
 
     title_in = MapCompose(title_text)
     authors_in = MapCompose(byline_names)

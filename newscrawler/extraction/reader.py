@@ -1,0 +1,142 @@
+"""Layout readers: one class per layout era of an outlet, in the spirit of Fundus's versioned parsers.
+
+A profile declares its eras as subclasses of :class:`LayoutReader` with CSS selectors per field; a field
+whose reading needs more than a selector gets a ``read_<field>`` method instead. A redesign is a new
+reader class in the profile, never an ``if`` in an old one.
+
+Readers return *raw* values — HTML fragments (an element's markup or escaped text), attribute strings,
+booleans — which :class:`newscrawler.extraction.loaders.ArticleLoader` normalises. ``[]`` means the layout
+does not show the field on this page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from functools import lru_cache
+
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
+from newscrawler.extraction.blocks import CrossLinks, body_fragments, outer_html
+
+#: Fields a reader may read, in the order the parser asks for them.
+FIELDS = ("title", "rubric", "rubric_name", "published_at", "body", "lead", "authors", "tags", "image_url",
+          "photo_credit", "comments_count", "views", "reactions_count", "top_story")
+
+
+@lru_cache(maxsize=None)
+def css(selector: str) -> etree.XPath:
+    """A CSS selector (parsel's dialect: ``::text``, ``::attr(name)``) compiled to an lxml XPath, once."""
+    return etree.XPath(HTMLTranslator().css_to_xpath(selector))
+
+
+def select(root, selector: str | None) -> list:
+    """Matches of ``selector`` under ``root`` (elements, or strings for ``::attr``/``::text``)."""
+    if not selector or root is None:
+        return []
+    return css(selector)(root)
+
+
+def fragment(element) -> str:
+    """An element (or a string from ``::attr``/``::text``) as the HTML fragment the loader takes."""
+    if isinstance(element, str):
+        return html.escape(str(element), quote=False)
+    if len(element) == 0:  # no child elements: the escaped text reads the same, without serialising
+        return html.escape(element.text or "", quote=False)
+    return outer_html(element)
+
+
+def text_of(element) -> str:
+    return element if isinstance(element, str) else "".join(element.itertext())
+
+
+class LayoutReader:
+    """One layout era of one outlet.
+
+    ``marker`` (CSS) is what only pages of this era have. Field selectors are CSS relative to the page
+    root; ``None`` means the era does not show the field. ``non_body`` are blocks inside the body container
+    that are not article text; ``cross_links`` how the outlet's inline «read also» boxes start.
+    """
+
+    era: str = "current"
+    marker: str = ""
+    title: str | None = None
+    rubric: str | None = None
+    rubric_name: str | None = None
+    published_at: str | None = None
+    lead: str | None = None
+    authors: str | None = None
+    body: str | None = None
+    non_body: tuple[str, ...] = ()
+    tags: str | None = None
+    image_url: str | None = None
+    photo_credit: str | None = None
+    comments_count: str | None = None
+    views: str | None = None
+    reactions_count: str | None = None
+    #: Present on top stories only: the field is then ``[True]`` or ``[False]``.
+    top_story: str | None = None
+    cross_links: CrossLinks = CrossLinks()
+
+    def __init__(self, root):
+        self.root = root
+
+    @classmethod
+    def recognises(cls, root) -> bool:
+        return bool(cls.marker) and bool(select(root, cls.marker))
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def shows(self, field: str) -> bool:
+        """Whether this era has the field at all (a selector or a ``read_<field>`` method)."""
+        return getattr(type(self), f"read_{field}", None) is not None or getattr(self, field, None) is not None
+
+    def read(self, field: str) -> list:
+        method: Callable[[], list] | None = getattr(self, f"read_{field}", None)
+        if method is not None:
+            return list(method())
+        selector = getattr(self, field, None)
+        if selector is None:
+            return []
+        if field == "body":
+            return self.body_blocks(selector)
+        if field == "top_story":
+            return [bool(select(self.root, selector))]
+        if field == "image_url":
+            return self.image_sources(selector)
+        if field == "published_at":
+            return self.dates(selector)
+        found = select(self.root, selector)
+        if field == "tags":
+            return [fragment(element) for element in found]
+        return [fragment(found[0])] if found else []
+
+    # --- helpers for field readers --------------------------------------------------------------------
+
+
+    def body_blocks(self, selector: str) -> list[str]:
+        """The body container's paragraphs, without ``non_body`` blocks, as fragments."""
+        found = select(self.root, selector)
+        if not found:
+            return []
+        excluded = {element for selector_ in self.non_body for element in select(found[0], selector_)}
+        return body_fragments(found[0], lambda element: element in excluded, self.cross_links)
+
+    def image_sources(self, selector: str) -> list[str]:
+        for element in select(self.root, selector):
+            if isinstance(element, str):
+                return [element]
+            img = element if element.tag == "img" else next(element.iterdescendants("img"), None)
+            if img is not None:
+                return [v for v in (img.get("src"), img.get("data-src")) if v]
+        return []
+
+    def dates(self, selector: str) -> list[str]:
+        """A machine-readable ``datetime`` attribute first, then the printed text."""
+        values = []
+        for element in select(self.root, selector)[:1]:
+            if not isinstance(element, str) and element.get("datetime"):
+                values.append(html.escape(element.get("datetime"), quote=False))
+            values.append(fragment(element))
+        return values
