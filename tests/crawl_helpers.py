@@ -111,7 +111,7 @@ def seen_ids(store_path: Path) -> set[int]:
     db = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {row[0] for row in db.execute("SELECT article_id FROM seen_articles")}
+        return {row[0] for row in db.execute("SELECT article_id FROM written_articles WHERE publisher = 'kp40'")}
     finally:
         db.close()
 

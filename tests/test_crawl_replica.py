@@ -130,7 +130,7 @@ def test_default_output_is_a_dated_file_under_data(replica_server, tmp_path):
     assert len(files) == 1
     records = [json.loads(line) for line in files[0].read_text(encoding="utf-8").splitlines()]
     assert [r["article_id"] for r in records] == [144031]
-    assert list(records[0])[:3] == ["url", "article_id", "rubric"]
+    assert list(records[0])[:4] == ["publisher", "url", "article_id", "rubric"]
 
 
 def test_redesigned_pages_still_yield_records_and_raise_the_alarm(tmp_path):

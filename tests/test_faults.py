@@ -79,4 +79,4 @@ def test_page_that_stays_truncated_is_never_emitted(tmp_path):
     assert f"Skipped http://127.0.0.1:{server.server_address[1]}{broken} (article_truncated)" in result.log
     # Not marked as seen: the next night tries it again.
     with sqlite3.connect(tmp_path / "seen.sqlite3") as db:
-        assert db.execute("SELECT 1 FROM seen_articles WHERE article_id = 130567").fetchone() is None
+        assert db.execute("SELECT 1 FROM written_articles WHERE publisher = 'kp40' AND article_id = 130567").fetchone() is None

@@ -5,9 +5,22 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse, XmlResponse
 
-from newscrawler.parsers.kp40_listing import listing_date, parse_listing, parse_rss
+from newscrawler.crawl import entry_points
+from newscrawler.crawl.entry_points import listing_date
+from newscrawler.publishers.kp40 import Kp40
 
 FILES = Path(__file__).parent / "site" / "files"
+
+
+LOCAL = frozenset({"127.0.0.1"})
+
+
+def parse_listing(response):
+    return entry_points.parse_listing(response, Kp40, Kp40.listings[0], LOCAL)
+
+
+def parse_rss(response):
+    return entry_points.parse_feed(response, Kp40, LOCAL)
 
 
 def html(path: str, url: str) -> HtmlResponse:

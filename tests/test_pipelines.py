@@ -11,7 +11,7 @@ from newscrawler.crawl.seen_store import SeenStore, content_hash
 
 
 def article(article_id=1, rubric="invest", title="Заголовок", body="Первый абзац.\n\nВторой абзац.", **extra):
-    return ArticleItem(url=f"https://www.kp40.ru/news/{rubric}/{article_id}/", article_id=article_id,
+    return ArticleItem(publisher="kp40", url=f"https://www.kp40.ru/news/{rubric}/{article_id}/", article_id=article_id,
                        rubric=rubric, title=title, body=body, published_at="2021-04-27T14:48:00+03:00",
                        authors=[], tags=[], **extra)
 
@@ -46,7 +46,7 @@ def test_dedup_within_a_run(stats):
 
 def test_dedup_across_runs_uses_the_store(stats, tmp_path):
     store = SeenStore(tmp_path / "seen.sqlite3")
-    store.mark(1, "https://www.kp40.ru/news/invest/1/", content_hash("Заголовок", "Первый абзац.\n\nВторой абзац."))
+    store.mark("kp40", 1, "https://www.kp40.ru/news/invest/1/", content_hash("Заголовок", "Первый абзац.\n\nВторой абзац."))
     pipeline = DeduplicateArticles(stats, store=store)
     with pytest.raises(DropItem):
         pipeline.process_item(article(1))
@@ -62,3 +62,11 @@ def test_strip_trailing_widgets_cleans_text_fields_and_counts(stats):
     StripTrailingWidgets(stats).process_item(item)
     assert item["body"] == "Абзац статьи."
     assert stats.get_value("newscrawler/widget_noise_stripped/body") == 1
+
+
+def test_dedup_keeps_near_identical_articles_of_different_outlets(stats):
+    pipeline = DeduplicateArticles(stats, store=None)
+    pipeline.process_item(article(1))
+    other = article(1)
+    other["publisher"], other["url"] = "vest", "https://www.vest-news.ru/news/1"
+    assert pipeline.process_item(other) is other  # same id number and text, another outlet: its own record

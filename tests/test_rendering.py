@@ -203,8 +203,9 @@ def test_render_request_waits_for_the_body_and_skips_the_dupefilter():
         return None
 
     request = rendering.render_request("http://127.0.0.1/news/education/83529/",
-                                       Settings({"RENDER_WAIT_TIMEOUT": 7, "RENDER_WAIT_SELECTOR": ".news-body p"}),
-                                       callback=callback, errback=callback, cb_kwargs={"ref": None})
+                                       Settings({"RENDER_WAIT_TIMEOUT": 7}), wait_for=".news-body p",
+                                       callback=callback, errback=callback, cb_kwargs={"ref": None},
+                                       meta={"download_slot": "kp40"})
     assert request.dont_filter
     assert request.meta["playwright"] is True
     assert not request.meta.get("playwright_include_page")  # scrapy-playwright closes every page itself
@@ -213,4 +214,5 @@ def test_render_request_waits_for_the_body_and_skips_the_dupefilter():
     assert method.args == (".news-body p",)
     assert method.kwargs["timeout"] == 7000
     assert rendering.render_attempt(request) == 1
+    assert request.meta["download_slot"] == "kp40"  # the outlet's politeness holds for renders too
     assert json.dumps(request.cb_kwargs) == '{"ref": null}'

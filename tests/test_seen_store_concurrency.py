@@ -25,9 +25,9 @@ def _writer(path: str, k: int, start, errors):
         start.wait()
         store = SeenStore(path)  # all open the same fresh file at once: WAL switch and schema under contention
         for article_id in range(k * STEP, k * STEP + MARKS):
-            store.mark(article_id, f"https://www.kp40.ru/news/society/{article_id}/", f"digest-{article_id}")
+            store.mark("kp40", article_id, f"https://www.kp40.ru/news/society/{article_id}/", f"digest-{article_id}")
             if article_id % 50 == 0:
-                assert store.has_article(article_id)
+                assert store.has_article("kp40", article_id)
                 len(store)
         store.close()
     except Exception as exc:  # reported to the parent: a lock error here is a lost update
@@ -52,7 +52,7 @@ def test_many_processes_marking_at_once_lose_nothing(tmp_path):
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        ids = [row[0] for row in db.execute("SELECT article_id FROM seen_articles ORDER BY article_id")]
+        ids = [row[0] for row in db.execute("SELECT article_id FROM written_articles ORDER BY article_id")]
     assert ids == list(range((WRITERS - 1) * STEP + MARKS)), "a mark was lost or doubled"
 
 

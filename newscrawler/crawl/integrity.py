@@ -120,11 +120,12 @@ class DamagedPage(IgnoreRequest):
     """A page that arrived damaged beyond repair; ``reason`` names how (``article_binary``, …)."""
 
     def __init__(self, reason: str, response):
-        super().__init__(f"{reason}: status {response.status}, "
-                         f"Content-Type {response.headers.get('Content-Type', b'').decode('latin-1')!r}, "
-                         f"{len(response.body)} bytes")
         self.reason = reason
         self.response = response
+        self.detail = (f"status {response.status}, "
+                       f"Content-Type {response.headers.get('Content-Type', b'').decode('latin-1')!r}, "
+                       f"{len(response.body)} bytes")
+        super().__init__(f"{reason}: {self.detail}")
 
 
 #: Request meta key the spiders set: "article" or "listing" (listings, feeds, sitemaps, APIs) pages are checked.

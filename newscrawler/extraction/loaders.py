@@ -67,8 +67,12 @@ def credit_text(fragment: str) -> str | None:
 
 
 def date_in_context(fragment: str, loader_context: dict) -> str | None:
-    return parse_date(markup_to_text(fragment), year_hint=loader_context.get("year_hint"),
-                      now=loader_context.get("now"), formats=_publisher_attr(loader_context, "date_formats"))
+    """The outlet's own date formats first; then every known one (a redesign, a metadata or generic layer)."""
+    text = markup_to_text(fragment)
+    hint, now = loader_context.get("year_hint"), loader_context.get("now")
+    formats = _publisher_attr(loader_context, "date_formats")
+    return ((formats and parse_date(text, year_hint=hint, now=now, formats=formats))
+            or parse_date(text, year_hint=hint, now=now))
 
 
 def absolute_image_url(value: str, loader_context: dict) -> str | None:

@@ -126,8 +126,14 @@ def strip_widget_noise(text: str | None, rules: WidgetRules = GENERIC_WIDGETS) -
     """``text`` without widget lines and Laravel blobs; real paragraphs untouched."""
     if not text:
         return text
-    if not rules.anywhere_re.search(text):  # no phrase anywhere: no line can be a widget line
+    # No phrase anywhere (whitespace collapsed, as lines are compared): no line can be a widget line.
+    if not rules.anywhere_re.search(" ".join(text.split())):
         return _tidy(text)
+    return _strip_widget_lines(text, rules)
+
+
+def _strip_widget_lines(text: str, rules: WidgetRules) -> str:
+    """The per-line pass of :func:`strip_widget_noise` (also its reference in the tests)."""
     if "eyJpdiI6" in text:
         text = _remove_blobs(text)
     lines = [line for line in text.split("\n") if not is_widget_line(line, rules, trailing=False)]

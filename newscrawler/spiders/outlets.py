@@ -390,7 +390,7 @@ class OutletSpider(scrapy.Spider):
         error = failure.value
         if isinstance(error, DamagedPage):  # counted by the integrity middleware
             self._note_failed(request, error.reason)
-            self.logger.warning("Skipped %s (%s)", error.response.url, error)
+            self.logger.warning("Skipped %s (%s): %s", error.response.url, error.reason, error.detail)
             return
         response = getattr(error, "response", None)
         if response is not None:
