@@ -18,12 +18,12 @@ from newscrawler.extraction.reader import LayoutReader, fragment, select, text_o
 from newscrawler.profile import ArticlePath, Listing, Publisher
 
 #: Lines inside the content that credit a source, not article text: `Фото: …`, `Источник: …`, `Видео: …`.
-_CREDIT_LINE = re.compile(r"^\s*(?:фото(?:\s+и\s+видео)?|видео|источник|автор\s+фото)\s*:", re.IGNORECASE)
+_CREDIT_LINE = re.compile(r"^\s*(?:фото(?:\s+и\s+видео)?|видео|источник|автор\s+фото|обновлено)\s*:", re.IGNORECASE)
 _PHOTO_LINE = re.compile(r"^\s*фото\s*:", re.IGNORECASE)
 #: A byline paragraph (archive template: `<p><strong>Автор: …</strong></p>` after the text).
 _BYLINE_LINE = re.compile(r"^\s*(?:автор[ыа]?|текст)\s*:", re.IGNORECASE)
 #: Where a TV story's byline stops naming authors: the camera operator and the other crew.
-_CREW = re.compile(r"[.,;]?\s*(?:оператор[ыа]?|видеооператор|монтаж|режисс[её]р|видео)\s*:.*$",
+_CREW = re.compile(r"[.,;]?\s*(?:(?:видео)?оператор[ыа]?\b|монтаж\b|режисс[её]р\b|видео\s*:).*$",
                    re.IGNORECASE | re.DOTALL)
 #: A rubric (tag) link: `/tag/<slug>` (the rubric's slug is the last segment).
 _TAG_PATH = re.compile(r"/tag/([^/?#]+)/?$")
@@ -35,7 +35,7 @@ NON_BODY = (
     "div.k24-subscribe",
     "div.sharedaddy",
     "#jp-relatedposts", ".jp-relatedposts",
-    "[class*=adfox]", "[id^=adfox]",
+    "[class*=adfox]", "[id^=adfox]", "[class*=jetpack]", ".sd-sharing", ".addtoany_share_save_container",
     ".wp-caption", ".wp-caption-text",  # classic-editor images and their captions
     ".wp-block-embed",
     ".see-also",
@@ -73,8 +73,13 @@ class _WordPressReader(LayoutReader):
         return found[0] if found else None
 
     def _paragraphs(self):
+        """The content's paragraphs outside image captions and widgets."""
         container = self._content()
-        return [] if container is None else [p for p in container.iter("p")]
+        if container is None:
+            return []
+        excluded = {element for selector in NON_BODY for element in select(container, selector)}
+        return [p for p in container.iter("p")
+                if not any(a in excluded or a.tag == "figure" for a in (p, *p.iterancestors()))]
 
     def read_body(self):
         container = self._content()
@@ -242,6 +247,7 @@ class Kaluga24(Publisher):
             r"Открыть полную версию",
             r"Нашли ошибку\?.*",
             r"Смотреть «Калугу 24» онлайн",
+            r"Читайте также:?",
         ),
         trailing=(
             r"Самое читаемое",
@@ -249,7 +255,6 @@ class Kaluga24(Publisher):
             r"Прямой эфир",
             r"Мы в соцсетях:?.*",
             r".*Все права защищены\..*",
-            r"Читайте также:?",
         ),
         tag_headings=(r"Теги:?",),
     )

@@ -270,3 +270,38 @@ def test_redirect_loop_is_counted_not_fatal(tmp_path):
     assert result.stats.get("newscrawler/request_failed/redirect_loop", 0) >= 1, result.stats
     assert sorted(item["article_id"] for item in result.items) == sorted(set(BY_ID) - {71230})
     assert "Traceback" not in result.log
+
+
+# --- layout variants the saved pages do not all show --------------------------------------------------
+
+def _archive_variant() -> bytes:
+    target = "/news/chast-kalugi-ostanetsya-bez-sveta-15-marta"
+    body = (HERE / "files" / MANIFEST[target]["file"]).read_text(encoding="utf-8")
+    body = body.replace('<div class="entry-content">\n', '<div class="entry-content">\n'
+                        '<p class="lead"><strong>Энергетики отремонтируют подстанции.</strong></p>\n'
+                        '<div class="wp-caption aligncenter"><img src="/wp-content/uploads/2016/03/x.jpg" />'
+                        '<p class="wp-caption-text">Фото: архив редакции</p></div>\n', 1)
+    body = body.replace('<p style="text-align: right;"><em>Источник',
+                        '<p><strong>Автор: Иван ПЕТРОВ</strong></p>\n<p style="text-align: right;"><em>Источник', 1)
+    return body.encode("utf-8")
+
+
+def test_archive_standfirst_and_byline_paragraph():
+    item = parsed("/news/chast-kalugi-ostanetsya-bez-sveta-15-marta", _archive_variant())
+    want = BY_ID[6210]
+    assert item["lead"] == "Энергетики отремонтируют подстанции."
+    assert item["authors"] == ["Иван Петров"]
+    assert item["photo_credit"] is None  # a body image's caption is not the featured image's credit
+    assert item["body"] == want["body"]
+
+
+@pytest.mark.parametrize("byline, authors", [
+    ("Автор: Анна Ершова. Оператор: Дмитрий Лукин", ["Анна Ершова"]),
+    ("Автор: Анна Ершова, оператор Дмитрий Лукин", ["Анна Ершова"]),
+    ("Авторы: Анна Ершова, Павел ГРОМОВ", ["Анна Ершова", "Павел Громов"]),
+    ("Текст: Павел ГРОМОВ. Фото: Калуга 24", ["Павел Громов"]),
+])
+def test_bylines(byline, authors):
+    body = (HERE / "files" / MANIFEST["/news/069150"]["file"]).read_text(encoding="utf-8")
+    body = body.replace("Автор: Анна Ершова. Оператор: Дмитрий Лукин", byline)
+    assert parsed("/news/069150", body.encode("utf-8"))["authors"] == authors
