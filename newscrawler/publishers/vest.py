@@ -52,7 +52,7 @@ class News(_Page):
     marker = "div.news_full"
     title = "div.news_full h1"
     rubric_name = f"div.news_full {_RUBRIC_LINK}"
-    published_at = "div.news_full > div.time"
+    published_at = "div.news_full div.time"
     lead = "div.news_full div.news_lead"
     authors = "div.news_full div.news_author"
     image_url = "div.news_full div.news_img img"
