@@ -12,6 +12,10 @@ page with nothing new, so without this list an article that failed behind such a
 fetched again. The next runs request those articles directly, until one writes them or they have failed
 in ``RETRY_FAILED_ARTICLES_RUNS`` runs.
 
+And it remembers articles the outlet removed (their canonical URL answers 404 / 410 while listings still
+link them): those are neither fetched again nor counted as new on a listing, so an unchanged outlet that
+still lists a removed article is not crawled past its first listing page on every run.
+
 A store written before outlets had profiles (one integer id space, kp40's) is migrated on open: its rows
 become kp40's.
 """
@@ -43,6 +47,13 @@ CREATE TABLE IF NOT EXISTS unwritten_articles (
     failed_runs    INTEGER NOT NULL,
     last_reason    TEXT,
     last_failed_at TEXT NOT NULL,
+    PRIMARY KEY (publisher, url)
+);
+CREATE TABLE IF NOT EXISTS gone_articles (
+    publisher TEXT NOT NULL,
+    url       TEXT NOT NULL,
+    status    INTEGER NOT NULL,
+    noted_at  TEXT NOT NULL,
     PRIMARY KEY (publisher, url)
 );
 """
@@ -130,10 +141,24 @@ class SeenStore:
         written since, oldest failure first."""
         rows = self.db.execute(
             "SELECT url FROM unwritten_articles WHERE publisher = ? AND failed_runs < ? "
-            "AND url NOT IN (SELECT url FROM written_articles WHERE publisher = ?) ORDER BY last_failed_at",
-            (publisher, max_runs, publisher),
+            "AND url NOT IN (SELECT url FROM written_articles WHERE publisher = ?) "
+            "AND url NOT IN (SELECT url FROM gone_articles WHERE publisher = ?) ORDER BY last_failed_at",
+            (publisher, max_runs, publisher, publisher),
         ).fetchall()
         return [url for (url,) in rows]
+
+    def note_gone(self, publisher: str, url: str, status: int) -> None:
+        """Record that the outlet removed the article: its canonical URL answered ``status`` (404, 410)."""
+        self.db.execute(
+            "INSERT INTO gone_articles (publisher, url, status, noted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (publisher, url) DO UPDATE SET status = excluded.status, noted_at = excluded.noted_at",
+            (publisher, url, status, _now()),
+        )
+
+    def is_gone(self, publisher: str, url: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM gone_articles WHERE publisher = ? AND url = ?",
+                              (publisher, url)).fetchone()
+        return row is not None
 
     def article_keys(self) -> set[tuple[str, int]]:
         """Every (publisher, article_id) written (for tests and reports; the crawl never loads this)."""

@@ -99,6 +99,13 @@ def body_paragraphs(fragment: str, loader_context: dict) -> list[str]:
     return [p for p in paragraphs(fragment) if not is_widget_line(p, rules, trailing=False)]
 
 
+def count_of(value) -> int | None:
+    """A counter from a number, its text, or an HTML fragment (an icon's ``src`` holds no count)."""
+    if isinstance(value, str) and "<" in value:
+        value = markup_to_text(value)
+    return parse_count(value)
+
+
 def stripped(value) -> str | None:
     return value.strip() or None if isinstance(value, str) else value
 
@@ -124,9 +131,9 @@ class ArticleLoader(ItemLoader):
     authors_out = Compose(unique)
     published_at_in = MapCompose(date_in_context)
 
-    comments_count_in = MapCompose(parse_count)
-    views_in = MapCompose(parse_count)
-    reactions_count_in = MapCompose(parse_count)
+    comments_count_in = MapCompose(count_of)
+    views_in = MapCompose(count_of)
+    reactions_count_in = MapCompose(count_of)
 
     photo_credit_in = MapCompose(credit_text)
     image_url_in = MapCompose(absolute_image_url)

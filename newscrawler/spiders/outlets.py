@@ -39,6 +39,8 @@ from newscrawler.profile import ArticleRef, Listing, Publisher
 from newscrawler.publishers import REGISTRY
 
 STATS = "newscrawler"
+#: An article URL answering these was removed by the outlet: not an error to try again next run.
+GONE_STATUSES = (404, 410)
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,13 @@ class OutletSpider(scrapy.Spider):
         return self._request(outlet, url, self.parse_listing, "listing", listing=listing, page_number=page_number)
 
     def _known(self, ref: ArticleRef) -> bool:
-        if self.store is not None and self.store.knows(ref):
+        if self.store is None:
+            return False
+        if self.store.knows(ref):
             self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")
+            return True
+        if self.store.is_gone(ref.publisher, ref.url):  # removed by the outlet, still listed
+            self.crawler.stats.inc_value(f"{STATS}/articles/gone_in_earlier_runs")
             return True
         return False
 
@@ -297,6 +304,14 @@ class OutletSpider(scrapy.Spider):
         self.store.note_failure(ref.publisher, ref.url, reason)
         self.crawler.stats.inc_value(f"{STATS}/articles/failed_for_next_run")
 
+    def _note_gone(self, request, status: int) -> None:
+        """Remember an article the outlet removed (404 / 410): later runs neither fetch nor count it."""
+        ref = request.cb_kwargs.get("ref") if request is not None else None
+        if ref is None or self.store is None:
+            return
+        self.store.note_gone(ref.publisher, ref.url, status)
+        self.crawler.stats.inc_value(f"{STATS}/articles/gone")
+
     # --- article pages ------------------------------------------------------------------------------
 
     def parse_article(self, response, slug: str, ref: ArticleRef | None = None):
@@ -404,7 +419,10 @@ class OutletSpider(scrapy.Spider):
         else:
             reason = type(error).__name__
         self.crawler.stats.inc_value(f"{STATS}/request_failed/{reason}")
-        self._note_failed(request, reason)
+        if response is not None and response.status in GONE_STATUSES:
+            self._note_gone(request, response.status)
+        else:
+            self._note_failed(request, reason)
         detail = "" if response is not None else f" ({error})"
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the crawl asked for
         self.logger.warning("Request failed for %s: %s%s", first_url, reason, detail)
