@@ -64,10 +64,11 @@ class CrawlResult:
     output: Path
 
 
-def crawl_command(base_url: str, workdir: Path, output: Path, *spider_args: str,
-                  settings: dict | None = None) -> list[str]:
-    """``scrapy crawl kp40`` of ``base_url`` into ``output``: politeness delays off (the server is local),
-    the cross-run store in ``workdir`` (runs sharing a workdir are incremental, like nightly runs)."""
+def crawl_command(base_url: str | None, workdir: Path, output: Path, *spider_args: str,
+                  settings: dict | None = None, spider: str = "kp40") -> list[str]:
+    """``scrapy crawl <spider>`` of ``base_url`` into ``output``: politeness delays off (the server is local),
+    the cross-run store in ``workdir`` (runs sharing a workdir are incremental, like nightly runs).
+    ``base_url`` None: the spider's arguments say where (the region spider's ``base_urls``)."""
     all_settings = {
         "SEEN_STORE_PATH": str(workdir / "seen.sqlite3"),
         "DOWNLOAD_DELAY": "0",
@@ -75,7 +76,9 @@ def crawl_command(base_url: str, workdir: Path, output: Path, *spider_args: str,
         "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
         **(settings or {}),
     }
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "kp40", "-a", f"base_url={base_url}", "-O", str(output)]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(output)]
+    if base_url:
+        cmd += ["-a", f"base_url={base_url}"]
     for arg in spider_args:
         cmd += ["-a", arg]
     for key, value in all_settings.items():
@@ -88,14 +91,15 @@ def crawl_env(**extra: str) -> dict:
     return {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings", **extra}
 
 
-def run_crawl(base_url: str, workdir: Path, *spider_args: str, settings: dict | None = None,
-              output_name: str = "articles.jsonl", timeout: float = 180, cwd: Path = PROJECT_DIR) -> CrawlResult:
+def run_crawl(base_url: str | None, workdir: Path, *spider_args: str, settings: dict | None = None,
+              output_name: str = "articles.jsonl", timeout: float = 180, cwd: Path = PROJECT_DIR,
+              spider: str = "kp40") -> CrawlResult:
     """Run :func:`crawl_command` in a subprocess, as a user would, and collect its output, stats and log."""
     workdir.mkdir(parents=True, exist_ok=True)
     output = workdir / output_name
     stats_file = workdir / (output_name + ".stats.json")
     log_file = workdir / (output_name + ".log")
-    cmd = crawl_command(base_url, workdir, output, *spider_args,
+    cmd = crawl_command(base_url, workdir, output, *spider_args, spider=spider,
                         settings={"STATS_FILE": str(stats_file), "LOG_FILE": str(log_file), **(settings or {})})
     proc = subprocess.run(cmd, cwd=cwd, env=crawl_env(), capture_output=True, text=True, timeout=timeout)
     items = []

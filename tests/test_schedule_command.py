@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from newscrawler.publishers import REGISTRY
 from newscrawler.schedule import build_parser, main
 from tests.conftest import PROJECT_DIR
 
@@ -109,28 +110,42 @@ def test_scrapyd_parameter_names_are_not_spider_arguments(fake, capsys):
 
 
 def _shipped_command_lines() -> list[str]:
+    """The schedule commands the deploy examples run: the templated unit once per spider, every crontab line."""
     deploy = PROJECT_DIR / "deploy"
-    lines = [line.split("=", 1)[1] for line in (deploy / "newscrawler-crawl.service").read_text().splitlines()
-             if line.startswith("ExecStart=")]
+    unit = [line.split("=", 1)[1] for line in (deploy / "newscrawler-crawl@.service").read_text().splitlines()
+            if line.startswith("ExecStart=")]
+    lines = [line.replace("%i", spider) for line in unit for spider in SPIDERS]
     lines += [line for line in (deploy / "crontab.example").read_text().splitlines()
               if line.strip() and not line.startswith(("#", "SHELL="))]
     return lines
 
 
+SPIDERS = [*REGISTRY.slugs(), "kaluga"]
+
+
 def test_shipped_timer_and_crontab_call_the_command_with_valid_arguments():
     lines = _shipped_command_lines()
-    assert len(lines) == 2
+    assert len(lines) == len(SPIDERS) + len(REGISTRY.slugs())  # the unit per spider; cron: one line per outlet
+    scheduled = set()
     for line in lines:
         words = shlex.split(re.split(r"[;&|>]", line.split("-m newscrawler.schedule", 1)[1])[0])
         args = build_parser().parse_args(words)
-        assert (args.project, args.spider, args.url) == ("newscrawler", "kp40", "http://127.0.0.1:6800/")
+        assert (args.project, args.url) == ("newscrawler", "http://127.0.0.1:6800/")
+        assert args.spider in SPIDERS
+        scheduled.add(args.spider)
+    assert set(REGISTRY.slugs()) <= scheduled
+
+
+def test_timer_names_its_unit_per_instance():
+    timer = (PROJECT_DIR / "deploy" / "newscrawler-crawl@.timer").read_text()
+    assert "Unit=newscrawler-crawl@%i.service" in timer
 
 
 def test_environment_file_example_names_what_the_units_use():
     example = (PROJECT_DIR / "deploy" / "newscrawler.env.example").read_text()
     names = set(re.findall(r"^([A-Z_]+)=", example, re.M))
     assert names == {"SCRAPYD_USERNAME", "SCRAPYD_PASSWORD", "NEWSCRAWLER_STATE_DIR"}
-    for unit in ("newscrawler-scrapyd.service", "newscrawler-crawl.service"):
+    for unit in ("newscrawler-scrapyd.service", "newscrawler-crawl@.service"):
         assert "EnvironmentFile=/etc/newscrawler/newscrawler.env" in (PROJECT_DIR / "deploy" / unit).read_text()
 
 

@@ -29,6 +29,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from newscrawler.items import ARTICLE_FIELDS
+from newscrawler.publishers import REGISTRY
 from tests.conftest import PROJECT_DIR, comparable, load_expected
 from tests.replica_server import SITE_DIR, Replica, ReplicaServer
 
@@ -210,7 +211,8 @@ def deployed(scrapyd_service, tmp_path_factory):
     result = scrapyd_deploy(src, "remote", "--version", "1", env=env)
     assert result.returncode == 0, result.stderr + result.stdout + scrapyd_service.log_tail()
     reply = json.loads(result.stdout.strip().splitlines()[-1])
-    assert reply["status"] == "ok" and reply["project"] == PROJECT and reply["spiders"] == 1, reply
+    # every outlet's spider and the region's: the profiles are found inside the egg too
+    assert reply["status"] == "ok" and reply["project"] == PROJECT and reply["spiders"] == len(REGISTRY.slugs()) + 1, reply
     return reply
 
 
@@ -451,3 +453,22 @@ def test_finished_jobs_survive_a_restart(scrapyd_service, deployed):
     # the egg is still deployed, and scheduling still needs credentials
     assert PROJECT in scrapyd_service.get("listprojects.json")["projects"]
     assert scrapyd_service.request("schedule.json", {"project": PROJECT, "spider": SPIDER}, auth=None)[0] == 401
+
+
+def test_each_outlet_is_scheduled_on_its_own(scrapyd_service, deployed):
+    """One schedule per outlet: the vest spider of the deployed egg crawls the vest replica completely."""
+    vest_dir = PROJECT_DIR / "tests" / "publishers" / "vest"
+    server = ReplicaServer(Replica(root=vest_dir)).start()
+    try:
+        result = run_schedule(scrapyd_service, "--spider", "vest", *crawl_args(server))
+        assert result.returncode == 0, result.stderr + scrapyd_service.log_tail()
+        jobid = result.stdout.strip()
+        job = scrapyd_service.wait_finished(jobid)
+    finally:
+        server.stop()
+    assert job["spider"] == "vest"
+    items = read_jsonl(scrapyd_service.items_dir / PROJECT / "vest" / f"{jobid}.jl")
+    expected = [json.loads(line) for line in (vest_dir / "expected.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_id = {record["article_id"]: record for record in expected}
+    assert {item["article_id"]: comparable(item) for item in items} == {i: comparable(r) for i, r in by_id.items()}, \
+        (scrapyd_service.logs_dir / PROJECT / "vest" / f"{jobid}.log").read_text(encoding="utf-8")[-3000:]

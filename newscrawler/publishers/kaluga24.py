@@ -202,16 +202,16 @@ class Kaluga24(Publisher):
     # archive news 2015–2017: `/news/<slug>`, no id (the page's shortlink names it); «Жизнь»:
     # `/life/<slug>/`. Each also as an AMP copy `<path>/amp/`. `/?p=ID` redirects to the article.
     article_paths = (
-        ArticlePath(rf"^/news/(?P<id>\d{{1,9}}){_AMP}$", "/news/{id:06d}"),
+        ArticlePath(rf"^/news/(?P<id>\d+){_AMP}$", "/news/{id:06d}"),
         ArticlePath(rf"^/news/{_SLUG}{_AMP}$", "/news/{slug}"),
         ArticlePath(rf"^/life/{_SLUG}{_AMP}$", "/life/{slug}/"),
     )
     # WordPress shortlink, body class, article element id.
     page_id_patterns = (
-        r"""<link[^>]*rel=["']shortlink["'][^>]*href=["'][^"']*[?&]p=(\d{1,9})["']""",
-        r"""<link[^>]*href=["'][^"']*[?&]p=(\d{1,9})["'][^>]*rel=["']shortlink["']""",
-        r"""<body[^>]*class=["'][^"']*\bpostid-(\d{1,9})\b""",
-        r"""<article[^>]*\bid=["']post-(\d{1,9})["']""",
+        r"""<link[^>]*rel=["']shortlink["'][^>]*href=["'][^"']*[?&]p=(\d+)["']""",
+        r"""<link[^>]*href=["'][^"']*[?&]p=(\d+)["'][^>]*rel=["']shortlink["']""",
+        r"""<body[^>]*class=["'][^"']*\bpostid-(\d+)\b""",
+        r"""<article[^>]*\bid=["']post-(\d+)["']""",
     )
     readers = (Current, Amp, Archive)
 
@@ -239,9 +239,6 @@ class Kaluga24(Publisher):
     widgets = WidgetRules(
         always=(
             r"Подписывайтесь на Калуга 24\b.*",
-            r"Поделиться:?",
-            r"Похожие новости",
-            r"Смотрите также:?",
             r"Обновлено:\s*\d{1,2}:\d\d,?\s+\d{1,2}\s+\S+\s+\d{4}",
             r"В рубрике «[^»]*»",
             r"Открыть полную версию",
@@ -249,7 +246,11 @@ class Kaluga24(Publisher):
             r"Смотреть «Калугу 24» онлайн",
             r"Читайте также:?",
         ),
+        # Headings that an article could also use as a subheading: widget text only after the last paragraph.
         trailing=(
+            r"Поделиться:?",
+            r"Похожие новости",
+            r"Смотрите также:?",
             r"Самое читаемое",
             r"Телепрограмма",
             r"Прямой эфир",

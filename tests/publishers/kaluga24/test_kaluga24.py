@@ -7,8 +7,6 @@ Page replays (every saved article page and its AMP copy through the parser, fiel
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from scrapy.http import HtmlResponse, Request
 from newscrawler.extraction.article import parse_article
 from newscrawler.publishers import REGISTRY
 from newscrawler.publishers.kaluga24 import Kaluga24
-from tests.conftest import PROJECT_DIR, CrawlResult, crawl_env
+from tests.conftest import CrawlResult, run_crawl
 from tests.replica_server import Replica, ReplicaServer
 
 HERE = Path(__file__).resolve().parent
@@ -88,7 +86,7 @@ def test_article_urls(path, url, article_id):
 
 
 @pytest.mark.parametrize("path", ["/home/news", "/home/news/page/2", "/tag/zhkx", "/news/", "/feed/",
-                                  "/news/1234567890", "https://kp40.ru/news/051980", "/live"])
+                                  "https://kp40.ru/news/051980", "/live"])
 def test_not_article_urls(path):
     assert Kaluga24.article_ref(path, LOCAL) is None
 
@@ -157,10 +155,12 @@ def test_amp_page_without_canonical_link():
     assert item["identity_conflicts"] == []
 
 
-def test_ten_digit_id_is_no_article():
+def test_ten_digit_id_is_an_id_and_a_canonical_naming_another_article_is_not_believed():
+    assert Kaluga24.article_ref("/news/1234567890").article_id == 1234567890  # post ids only grow
     body = (HERE / "files" / MANIFEST["/news/071230"]["file"]).read_bytes()
-    item = parsed("/news/1234567890", body)  # no crash, no identity invented from the URL
-    assert item["url"] is None or item["article_id"] != 1234567890
+    item = parsed("/news/1234567890", body)  # the page's canonical names /news/071230: another article
+    assert (item["article_id"], item["url"]) == (1234567890, "https://kaluga24.tv/news/1234567890")
+    assert item["identity_conflicts"]
 
 
 def test_page_without_article_markup():
@@ -173,23 +173,8 @@ def test_page_without_article_markup():
 def run_outlet_crawl(slug: str, base_url: str, workdir: Path, *spider_args: str, settings: dict | None = None,
                      output_name: str = "out.jsonl", timeout: float = 180) -> CrawlResult:
     """``scrapy crawl <slug> -a base_url=… -O out.jsonl`` in a subprocess, the seen store in ``workdir``."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    output, stats_file, log_file = (workdir / output_name, workdir / f"{output_name}.stats.json",
-                                    workdir / f"{output_name}.log")
-    all_settings = {"SEEN_STORE_PATH": str(workdir / "seen.sqlite3"), "DOWNLOAD_DELAY": "0",
-                    "AUTOTHROTTLE_ENABLED": "False", "STATS_FILE": str(stats_file), "LOG_FILE": str(log_file),
-                    **(settings or {})}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", slug, "-a", f"base_url={base_url}", "-O", str(output)]
-    for arg in spider_args:
-        cmd += ["-a", arg]
-    for key, value in all_settings.items():
-        cmd += ["-s", f"{key}={value}"]
-    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=crawl_env(), capture_output=True, text=True, timeout=timeout)
-    items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines() if line.strip()] \
-        if output.exists() else []
-    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    log = (log_file.read_text(encoding="utf-8") if log_file.exists() else "") + proc.stderr
-    return CrawlResult(proc.returncode, items, stats, log, output)
+    return run_crawl(base_url, workdir, *spider_args, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", **(settings or {})},
+                     output_name=output_name, timeout=timeout, spider=slug)
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ outlet replica, so the tests run in a plain clone. See ``README.md`` here for th
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +19,10 @@ from newscrawler.crawl.entry_points import BadApiResponse, parse_api, parse_list
 from newscrawler.extraction.article import parse_article
 from newscrawler.publishers import REGISTRY
 from newscrawler.publishers.vest import LongRead, News, Vest
+from tests.conftest import run_crawl
 from tests.replica_server import Replica, ReplicaServer
 
 HERE = Path(__file__).resolve().parent
-PROJECT_DIR = HERE.parents[2]
 LOCAL = "http://127.0.0.1:8080"
 EXTRA_HOSTS = frozenset({"127.0.0.1"})
 #: Keys a record carries that the saved truth cannot know (or does not state).
@@ -262,24 +259,11 @@ def run_outlet_crawl(slug: str, server: ReplicaServer, workdir: Path, *spider_ar
                      settings: dict | None = None, name: str = "out") -> Crawl:
     """``scrapy crawl <slug> -a base_url=<server>`` into ``workdir/<name>.jsonl``, the seen store in
     ``workdir`` (runs sharing it are incremental); what the server was asked during the run."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    output, stats_file, log_file = (workdir / f"{name}{ext}" for ext in (".jsonl", ".stats.json", ".log"))
-    all_settings = {"SEEN_STORE_PATH": str(workdir / "seen.sqlite3"), "DOWNLOAD_DELAY": "0",
-                    "AUTOTHROTTLE_ENABLED": "False", "STATS_FILE": str(stats_file), "LOG_FILE": str(log_file),
-                    **(settings or {})}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", slug, "-a", f"base_url={server.base_url}", "-O", str(output)]
-    for arg in spider_args:
-        cmd += ["-a", arg]
-    for key, value in all_settings.items():
-        cmd += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SCRAPY_SETTINGS_MODULE": "newscrawler.settings"}
     before = len(server.request_log)
-    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=180)
-    items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines() if line.strip()] \
-        if output.exists() else []
-    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    log = (log_file.read_text(encoding="utf-8") if log_file.exists() else "") + proc.stderr
-    return Crawl(proc.returncode, items, stats, log, [r["target"] for r in server.request_log[before:]])
+    result = run_crawl(server.base_url, workdir, *spider_args, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", **(settings or {})},
+                       output_name=f"{name}.jsonl", spider=slug)
+    return Crawl(result.returncode, result.items, result.stats, result.log,
+                 [r["target"] for r in server.request_log[before:]])
 
 
 @pytest.fixture
