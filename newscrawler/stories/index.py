@@ -78,7 +78,9 @@ class StoryIndex:
 
 
 class SqliteStoryIndex(StoryIndex):
-    """A story index in an SQLite connection (its ``story_*`` tables are created if missing)."""
+    """A story index in an SQLite connection (its ``story_*`` tables are created if missing).  Each
+    :meth:`assign` is its own ``BEGIN IMMEDIATE`` transaction, committed before it returns: call it with no
+    transaction of the caller's open on that connection."""
 
     def __init__(self, connection: sqlite3.Connection, window: timedelta = DEFAULT_WINDOW) -> None:
         super().__init__(SqliteStoryStore(connection), window)

@@ -2,7 +2,7 @@
 
 Parameters, from the replicas (kp40, vest, kaluga24; Jaccard of the exact shingle sets, see bench/stories_bench.py):
 
-* ``SHINGLE_SIZE = 3`` words.  Rewrites of one press release score 0.41–0.50; template twins 0.24–0.53 (they are
+* ``SHINGLE_SIZE = 3`` words.  Rewrites of one press release score 0.41–0.50; template twins of one outlet 0.24–0.53 (they are
   *more* alike than some rewrites, so similarity only proposes candidates and the facts decide); unrelated
   articles sharing stock phrases score up to 0.33.  Single words and word pairs blur that (every Kaluga article
   shares «в калужской области»), longer shingles drop reworded rewrites below the unrelated ones.
