@@ -1,0 +1,171 @@
+"""Story-id benchmark (not a test): pair precision/recall on the replicas, time per article of the story step,
+and the size of the persistent index for 10k and 50k synthetic articles.  Prints a markdown table.
+
+    /work/main/.venv/bin/python bench/stories_bench.py [--sizes 10000 50000]
+
+Each synthetic size runs in a fresh process so that its memory figures are its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from newscrawler.stories import SqliteStoryIndex, article_key  # noqa: E402
+from newscrawler.stories.evaluation import pair_scores  # noqa: E402
+from tests.stories_truth import load_records, truth_labels  # noqa: E402
+
+MSK = timezone(timedelta(hours=3))
+TOWNS = ["Калуге", "Обнинске", "Людинове", "Козельске", "Боровске", "Малоярославце", "Кондрово", "Тарусе",
+         "Сухиничах", "Медыни", "Жукове", "Балабанове", "Мосальске", "Кирове", "Ермолине", "Белоусове"]
+STREETS = ["Ленина", "Гагарина", "Кирова", "Суворова", "Плеханова", "Никитина", "Болдина", "Московской",
+           "Маршала Жукова", "Генерала Попова", "Академической", "Луначарского", "Болотникова", "Кутузова"]
+PEOPLE = ["Игорь Руденко", "Мария Ефимова", "Роман Тарасов", "Юлия Яковлева", "Вадим Лесков", "Ольга Фомина",
+          "Артём Беляков", "Светлана Рыжова", "Дмитрий Денисов", "Андрей Шпиленко", "Вера Ковальчук"]
+MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+          "ноября", "декабря"]
+TOPICS = ["ремонт дороги", "строительство школы", "открытие спортивного зала", "благоустройство сквера",
+          "реконструкция ледовой арены", "ремонт поликлиники", "замена теплосетей", "фестиваль уличной культуры"]
+STOCK = [
+    "Эксперты считают, что это позволит снизить нагрузку на городскую инфраструктуру.",
+    "Горожане могут оставить свои предложения через портал «Активный гражданин».",
+    "В администрации отметили, что сроки могут сдвинуться из-за погоды.",
+    "Контроль за ходом работ ведут специалисты управления и общественники.",
+    "Жители соседних домов просили об этом несколько лет.",
+    "За ходом работ можно следить на официальном сайте управы.",
+]
+
+
+def event_text(rng: random.Random) -> tuple[str, list[str]]:
+    """A headline and paragraphs about one specific event: stock phrases around specific facts."""
+    town, street, person = rng.choice(TOWNS), rng.choice(STREETS), rng.choice(PEOPLE)
+    topic, day, month = rng.choice(TOPICS), rng.randint(1, 28), rng.choice(MONTHS)
+    cost, workers, year = rng.randint(5, 900), rng.randint(6, 90), rng.randint(2024, 2030)
+    paragraphs = [
+        f"{day} {month} в {town} начался {topic} на улице {street}. Работы планируют завершить до {year} года.",
+        f"Стоимость проекта составляет {cost} млн рублей, деньги выделены из областного бюджета. "
+        + rng.choice(STOCK),
+        f"В работах задействованы {workers} человек и около {rng.randint(3, 30)} единиц техники. "
+        + rng.choice(STOCK),
+        f"Главное сейчас — соблюдать сроки и не снижать качество, — рассказал {person}.",
+        rng.choice(STOCK) + " " + rng.choice(STOCK),
+    ]
+    return f"В {town} начался {topic}", paragraphs
+
+
+def rewrite(rng: random.Random, paragraphs: list[str]) -> list[str]:
+    """Another outlet's rewrite: one paragraph cut, two swapped, a line of its own added."""
+    kept = paragraphs[:]
+    del kept[rng.randrange(1, len(kept))]
+    i, j = rng.sample(range(len(kept)), 2)
+    kept[i], kept[j] = kept[j], kept[i]
+    return kept + ["Следите за новостями на нашем сайте и в социальных сетях."]
+
+
+def synthetic_articles(count: int, seed: int = 7) -> list[tuple[dict, str]]:
+    """(record, truth label): events at ~60 a day; a fifth are rewritten by another outlet within hours."""
+    rng = random.Random(seed)
+    start = datetime(2020, 1, 1, 8, tzinfo=MSK)
+    articles: list[tuple[dict, str]] = []
+    while len(articles) < count:
+        number = len(articles)
+        published = start + timedelta(minutes=24 * number)
+        title, paragraphs = event_text(rng)
+        label = f"E{number}"
+        articles.append((record("alpha", number, title, paragraphs, published), label))
+        if rng.random() < 0.2:
+            later = published + timedelta(minutes=rng.randint(20, 1500))
+            articles.append((record("beta", number, "Новости: " + title.lower(), rewrite(rng, paragraphs), later),
+                             label))
+    return articles[:count]
+
+
+def record(publisher: str, article_id: int, title: str, paragraphs: list[str], published: datetime) -> dict:
+    return {"publisher": publisher, "article_id": article_id, "title": title, "lead": None,
+            "body": "\n\n".join(paragraphs), "published_at": published.isoformat()}
+
+
+def memory_kib() -> dict[str, int]:
+    with open("/proc/self/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return {name: int(fields[name].split()[0]) for name in ("VmRSS", "VmHWM")}
+
+
+def run_synthetic(count: int) -> dict:
+    articles = synthetic_articles(count)
+    articles.sort(key=lambda pair: pair[0]["published_at"])
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "seen.sqlite"
+        connection = sqlite3.connect(path)
+        connection.execute("PRAGMA journal_mode=WAL")
+        index = SqliteStoryIndex(connection)
+        started = time.perf_counter()
+        predicted = {article_key(rec): index.assign(rec) for rec, _ in articles}
+        elapsed = time.perf_counter() - started
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = path.stat().st_size
+    scores = pair_scores(predicted, {article_key(rec): label for rec, label in articles})
+    return {"articles": count, "ms_per_article": 1000 * elapsed / count, "sqlite_mb": size / 2**20,
+            "precision": scores.precision, "recall": scores.recall, "truth_pairs": scores.truth_pairs,
+            **memory_kib()}
+
+
+def run_replicas() -> list[dict]:
+    rows = []
+    for order in ("publication", "shuffled"):
+        records = load_records()
+        if order == "publication":
+            records.sort(key=lambda rec: rec["published_at"])
+        else:
+            random.Random(12).shuffle(records)
+        index = SqliteStoryIndex(sqlite3.connect(":memory:"))
+        started = time.perf_counter()
+        predicted = {article_key(rec): index.assign(rec) for rec in records}
+        elapsed = time.perf_counter() - started
+        scores = pair_scores(predicted, truth_labels(records))
+        rows.append({"order": order, "articles": len(records), "precision": scores.precision,
+                     "recall": scores.recall, "pairs": f"{scores.true_pairs}/{scores.predicted_pairs}/"
+                     f"{scores.truth_pairs}", "ms_per_article": 1000 * elapsed / len(records)})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000])
+    parser.add_argument("--synthetic", type=int, help=argparse.SUPPRESS)  # the per-size child process
+    args = parser.parse_args()
+    if args.synthetic:
+        print(json.dumps(run_synthetic(args.synthetic)))
+        return
+
+    print("| replicas, order | articles | pair precision | pair recall | true/predicted/truth pairs | ms/article |")
+    print("|---|---|---|---|---|---|")
+    for row in run_replicas():
+        print(f"| {row['order']} | {row['articles']} | {row['precision']:.3f} | {row['recall']:.3f} | "
+              f"{row['pairs']} | {row['ms_per_article']:.2f} |")
+    print()
+    print("| synthetic articles | ms/article | SQLite file | RSS at end | peak RSS | pair precision | pair recall |")
+    print("|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        child = subprocess.run([sys.executable, __file__, "--synthetic", str(size)], capture_output=True,
+                               text=True, check=True, cwd=PROJECT_DIR, env=dict(os.environ))
+        row = json.loads(child.stdout.splitlines()[-1])
+        print(f"| {row['articles']:,} | {row['ms_per_article']:.2f} | {row['sqlite_mb']:.1f} MB | "
+              f"{row['VmRSS'] / 1024:.0f} MB | {row['VmHWM'] / 1024:.0f} MB | {row['precision']:.3f} | "
+              f"{row['recall']:.3f} ({row['truth_pairs']} pairs) |")
+
+
+if __name__ == "__main__":
+    main()

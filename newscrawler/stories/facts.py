@@ -1,0 +1,143 @@
+"""The specific facts of a news text: what two notices written from one template differ in.
+
+Template twins (power outages on different days or streets, weekend forecasts, weekly listings) share most of
+their wording, so text similarity cannot tell them apart; the dates, times, streets, numbers and names they
+report can.  A rewrite of one press release keeps those facts even when the wording changes a lot.
+
+Every fact is normalised so that a rewrite's rephrasing does not change it: dates become ``DD.MM`` whatever the
+spelling (``15 июня``, ``15.06``, ``8 и 9 апреля``), words are reduced to a five-letter prefix so that Russian
+case endings (``улица Гагарина`` / ``на улице Гагарина``, ``Шапша`` / ``Шапши``) compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: Genitive month names (the form a date uses: «15 июня») → month number.
+MONTHS = {
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6,
+    "июля": 7, "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+}
+#: Weekday stems as they appear after «в/во» (во вторник, в среду, в субботу).
+WEEKDAYS = {
+    "понедельник": "mon", "вторник": "tue", "сред": "wed", "четверг": "thu",
+    "пятниц": "fri", "суббот": "sat", "воскресень": "sun",
+}
+#: Five letters keep Russian stems apart (калуг / калуж, гагар) while dropping case endings; a shorter word
+#: loses its last letter, its ending (Шапша / Шапши → шапш).
+STEM_LENGTH = 5
+
+_MONTH = "|".join(MONTHS)
+# «15 июня», «8 и 9 апреля», «с 12 по 14 мая», «10, 11 и 12 октября»
+_WORDY_DATE = re.compile(rf"\b(\d{{1,2}}(?:\s*(?:,|и|по|–|—|-)\s*\d{{1,2}})*)\s+({_MONTH})\b", re.IGNORECASE)
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4}))?\b")
+_TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+_WEEKDAY = re.compile(r"\b(?:в|во)\s+(" + "|".join(WEEKDAYS) + r")\w*", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:,\d+)?")
+
+_STREET_KIND = (r"ул\.|улиц\w*|пер\.|переул\w*|просп\.|проспект\w*|пр-т|ш\.|шоссе|бульвар\w*|б-р|пл\.|площад\w*"
+                r"|наб\.|набережн\w*|проезд\w*|тупик\w*|мкр\.?|микрорайон\w*")
+_NAME_WORD = r"[А-ЯЁ][а-яёА-ЯЁ-]+"
+# «ул. Ленина», «улице Генерала Попова», «переулок Старичков», «проспекте Ленина»
+_STREET_AFTER_KIND = re.compile(rf"(?:{_STREET_KIND})\s+((?:{_NAME_WORD}|\d+-?\w*)(?:\s+{_NAME_WORD})?)")
+# «Грабцевском шоссе», «Театральной площади» (the adjective is the name)
+_STREET_BEFORE_KIND = re.compile(rf"({_NAME_WORD})\s+(?:шоссе|проспект\w*|переул\w*|бульвар\w*|проезд\w*|площад\w*"
+                                 rf"|набережн\w*)")
+# a list item of an outage notice under «на улицах:» — «- Гагарина, 1–15;»
+_STREET_LIST_ITEM = re.compile(rf"^-\s+({_NAME_WORD}(?:\s+{_NAME_WORD})?),\s*\d", re.MULTILINE)
+# A capitalised word is a name or a place unless it opens a sentence, a paragraph, a list item or a quotation:
+# then it is capitalised anyway.  These are the characters that precede such an opening (spaces skipped).
+_OPENERS = set(".!?…:;«\"“„—–-\n")
+_CAPITALISED = re.compile(rf"\b{_NAME_WORD}")
+
+
+def stem(word: str) -> str:
+    word = word.lower().replace("ё", "е")
+    if len(word) <= 3:
+        return word
+    return word[:min(STEM_LENGTH, len(word) - 1)]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The facts of one text, by kind; each kind is a set of normalised strings."""
+
+    dates: frozenset[str] = field(default_factory=frozenset)      # "15.06"
+    weekdays: frozenset[str] = field(default_factory=frozenset)   # "tue"
+    times: frozenset[str] = field(default_factory=frozenset)      # "09:00"
+    streets: frozenset[str] = field(default_factory=frozenset)    # "генер попов"
+    numbers: frozenset[str] = field(default_factory=frozenset)    # "14.6"
+    names: frozenset[str] = field(default_factory=frozenset)      # "шапш"
+
+    KINDS = ("dates", "weekdays", "times", "streets", "numbers", "names")
+
+    def by_kind(self) -> dict[str, frozenset[str]]:
+        return {kind: getattr(self, kind) for kind in self.KINDS}
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {kind: sorted(values) for kind, values in self.by_kind().items() if values}
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[str]]) -> "Facts":
+        return cls(**{kind: frozenset(data.get(kind, ())) for kind in cls.KINDS})
+
+
+def extract_facts(text: str) -> Facts:
+    """The facts of ``text``.  Spans read as dates and times are removed before numbers are collected, so that
+    «15 июня» is one date, not also the number 15."""
+    dates, text_without_dates = _dates(text)
+    times = {f"{int(h):02d}:{m}" for h, m in _TIME.findall(text_without_dates)}
+    text_without_times = _TIME.sub(" ", text_without_dates)
+    numbers = {_normalised_number(n) for n in _NUMBER.findall(text_without_times)}
+    streets = _streets(text)
+    return Facts(
+        dates=frozenset(dates),
+        weekdays=frozenset(WEEKDAYS[m.lower()] for m in _WEEKDAY.findall(text)),
+        times=frozenset(times),
+        streets=frozenset(streets),
+        numbers=frozenset(numbers),
+        names=frozenset(_names(text)),
+    )
+
+
+def _dates(text: str) -> tuple[set[str], str]:
+    dates: set[str] = set()
+
+    def wordy(match: re.Match) -> str:
+        month = MONTHS[match.group(2).lower()]
+        for day in re.findall(r"\d{1,2}", match.group(1)):
+            if 1 <= int(day) <= 31:
+                dates.add(f"{int(day):02d}.{month:02d}")
+        return " "
+
+    def numeric(match: re.Match) -> str:
+        day, month = int(match.group(1)), int(match.group(2))
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            dates.add(f"{day:02d}.{month:02d}")
+            return " "
+        return match.group(0)
+
+    text = _WORDY_DATE.sub(wordy, text)
+    text = _NUMERIC_DATE.sub(numeric, text)
+    return dates, text
+
+
+def _normalised_number(number: str) -> str:
+    return re.sub(r"\s", "", number).replace(",", ".")
+
+
+def _streets(text: str) -> set[str]:
+    names = [m.group(1) for m in _STREET_AFTER_KIND.finditer(text)]
+    names += [m.group(1) for m in _STREET_BEFORE_KIND.finditer(text)]
+    names += [m.group(1) for m in _STREET_LIST_ITEM.finditer(text)]
+    return {" ".join(stem(word) for word in name.split()) for name in names}
+
+
+def _names(text: str) -> set[str]:
+    names = set()
+    for match in _CAPITALISED.finditer(text):
+        before = text[max(0, match.start() - 4):match.start()].rstrip(" ")
+        if before and before[-1] not in _OPENERS:
+            names.add(stem(match.group(0)))
+    return names

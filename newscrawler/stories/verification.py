@@ -1,0 +1,97 @@
+"""Verification of a candidate pair: are two similar texts one story, or template look-alikes?
+
+Text similarity proposes candidates; this step decides, on principles rather than on tuned pages:
+
+1. **Time.**  Outlets carry a press release within hours or days; texts further apart than the window are
+   different stories whatever they say.  Closeness alone proves nothing: a template repeats on consecutive days.
+2. **Conflicting facts.**  Two texts about one event report the same dates, times, streets, numbers and names.
+   A rewrite *cuts* some of them and *adds* a line of its own, so its facts differ from the original's on one
+   side at a time; template twins differ on *both* sides (15 июня vs 20 июля, ул. Болотникова vs ул. Гагарина).
+   So a kind of fact conflicts when each text reports one the other lacks.  Dates, times and streets are read
+   by exact patterns and a rewrite has no reason to change them: one mismatch each way is a conflict.  Numbers,
+   weekdays and names come from looser reading (spelled-out numbers, capitalised sentence openings, stemming),
+   so one stray mismatch each way is forgiven where that kind otherwise agrees (at least two shared).
+3. **Positive evidence.**  Without a conflict the texts must still show they are one story: either most of the
+   facts of the sparser text recur in the other (a rewrite keeps its press release's facts however much the
+   wording changes), or the texts are near copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from newscrawler.stories.facts import Facts
+from newscrawler.stories.similarity import estimated_jaccard
+
+#: Fact kinds read by exact patterns: a single mismatch each way means different events.
+EXACT_KINDS = ("dates", "times", "streets")
+#: Fact kinds read loosely: one mismatch each way is noise when the kind otherwise agrees.
+LOOSE_KINDS = ("numbers", "weekdays", "names")
+#: How many shared facts of a loose kind make one mismatch each way forgivable.
+AGREEMENT_TO_FORGIVE = 2
+#: Positive evidence from facts: at least this many shared facts ...
+MIN_SHARED_FACTS = 3
+#: ... covering at least this share of the sparser text's facts (a rewrite keeps most of them).
+MIN_FACT_OVERLAP = 0.5
+#: Below this 3-shingle Jaccard the texts are not about one story (rewrites in the data: ≥ 0.41; unrelated
+#: articles sharing stock phrases reach 0.33, so facts must carry the decision in between).
+MIN_TEXT_SIMILARITY = 0.2
+#: At or above this Jaccard the texts are near copies; that alone is positive evidence (conflicts still veto).
+NEAR_COPY_SIMILARITY = 0.7
+
+
+@dataclass(frozen=True)
+class ArticleEvidence:
+    """What verification needs to know of an article; the index stores exactly this."""
+
+    published_at: datetime
+    signature: np.ndarray
+    facts: Facts
+
+
+@dataclass(frozen=True)
+class Verdict:
+    same_story: bool
+    reason: str
+    similarity: float
+
+
+def conflicting_kinds(a: Facts, b: Facts) -> list[str]:
+    """Kinds of fact in which each text reports something the other does not (see the module's rule 2)."""
+    conflicts = []
+    for kind in EXACT_KINDS + LOOSE_KINDS:
+        facts_a, facts_b = getattr(a, kind), getattr(b, kind)
+        mismatch = min(len(facts_a - facts_b), len(facts_b - facts_a))
+        forgiven = 1 if kind in LOOSE_KINDS and len(facts_a & facts_b) >= AGREEMENT_TO_FORGIVE else 0
+        if mismatch > forgiven:
+            conflicts.append(kind)
+    return conflicts
+
+
+def fact_overlap(a: Facts, b: Facts) -> tuple[int, float]:
+    """Shared facts (all kinds, each tagged with its kind) and their share of the sparser text's facts."""
+    tagged_a = {(kind, value) for kind, values in a.by_kind().items() for value in values}
+    tagged_b = {(kind, value) for kind, values in b.by_kind().items() for value in values}
+    shared = len(tagged_a & tagged_b)
+    smaller = min(len(tagged_a), len(tagged_b))
+    return shared, (shared / smaller if smaller else 0.0)
+
+
+def verify(a: ArticleEvidence, b: ArticleEvidence, max_gap: timedelta) -> Verdict:
+    similarity = estimated_jaccard(a.signature, b.signature)
+    if abs(a.published_at - b.published_at) > max_gap:
+        return Verdict(False, "published too far apart", similarity)
+    if similarity < MIN_TEXT_SIMILARITY:
+        return Verdict(False, "texts not similar", similarity)
+    conflicts = conflicting_kinds(a.facts, b.facts)
+    if conflicts:
+        return Verdict(False, "conflicting " + ", ".join(conflicts), similarity)
+    if similarity >= NEAR_COPY_SIMILARITY:
+        return Verdict(True, "near copy", similarity)
+    shared, overlap = fact_overlap(a.facts, b.facts)
+    if shared >= MIN_SHARED_FACTS and overlap >= MIN_FACT_OVERLAP:
+        return Verdict(True, f"{shared} shared facts ({overlap:.0%})", similarity)
+    return Verdict(False, f"too few shared facts ({shared}, {overlap:.0%})", similarity)

@@ -1,0 +1,41 @@
+"""The replicas' records and story labels (copied to tests/stories/ from the shared replicas), for the story
+tests and bench/stories_bench.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+STORIES_DIR = Path(__file__).resolve().parent / "stories"
+OUTLETS = ("kp40", "vest", "kaluga24")
+#: kp40 re-publishes a press release under a second id (identical title and body); the crawl's dedup drops it.
+DROPPED_BY_DEDUP = {("kp40", 141226)}
+
+
+def load_records() -> list[dict]:
+    """Every outlet's records, each with ``publisher`` (kp40's expected records lack it)."""
+    records = []
+    for outlet in OUTLETS:
+        with open(STORIES_DIR / f"{outlet}.jsonl", encoding="utf-8") as lines:
+            for line in lines:
+                record = json.loads(line)
+                record.setdefault("publisher", outlet)
+                if (record["publisher"], record["article_id"]) not in DROPPED_BY_DEDUP:
+                    records.append(record)
+    return records
+
+
+def truth_labels(records: list[dict]) -> dict[str, str]:
+    """Article key → story label: the outlets' syndication labels; a kp40 article is ``S-<its id>`` when some
+    outlet rewrote it, otherwise a story of its own."""
+    labels = {}
+    for outlet in OUTLETS[1:]:
+        for entry in json.loads((STORIES_DIR / f"{outlet}.syndication.json").read_text(encoding="utf-8")):
+            labels[f"{outlet}:{entry['article_id']}"] = entry["story"]
+    rewritten = set(labels.values())
+    for record in records:
+        key = f"{record['publisher']}:{record['article_id']}"
+        if key not in labels:
+            own = f"S-{record['article_id']}"
+            labels[key] = own if record["publisher"] == "kp40" and own in rewritten else key
+    return labels

@@ -1,0 +1,192 @@
+"""Story ids: facts, similarity, verification and the index's decisions on the replicas and hand-made texts."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import datetime, timedelta
+
+import pytest
+
+from newscrawler.stories import SqliteStoryIndex, article_key
+from newscrawler.stories.evaluation import pair_scores
+from newscrawler.stories.facts import extract_facts
+from newscrawler.stories.index import article_evidence
+from newscrawler.stories.similarity import band_keys, estimated_jaccard, signature
+from newscrawler.stories.verification import verify
+from tests.stories_truth import load_records, truth_labels
+
+WINDOW = timedelta(days=3)
+
+OUTAGE = ("Плановые отключения электроэнергии {day}",
+          "В связи с ремонтом сетей {day} будет прекращена подача электроэнергии. Как сообщили в филиале "
+          "«Калугаэнерго», без света останутся дома по адресам:\n\n- с 9:00 до 17:00 – {street}, дома 3–15;\n\n"
+          "Энергетики приносят извинения за временные неудобства. Справки по телефону 8-800-50-50-115.")
+
+
+def outage(article_id: int, day: str, street: str, published_at: str, publisher: str = "vest") -> dict:
+    title, body = OUTAGE
+    return {"publisher": publisher, "article_id": article_id, "title": title.format(day=day), "lead": None,
+            "body": body.format(day=day, street=street), "published_at": published_at}
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, dict]:
+    return {article_key(record): record for record in load_records()}
+
+
+def new_index(window: timedelta = WINDOW) -> SqliteStoryIndex:
+    return SqliteStoryIndex(sqlite3.connect(":memory:"), window=window)
+
+
+# --- facts -------------------------------------------------------------------------------------------------
+
+def test_facts_read_dates_times_streets_and_names():
+    facts = extract_facts("Во вторник, 15 июня, с 9:00 до 17:00 на ул. Ленина и на улице Генерала Попова "
+                          "отключат свет; 8 и 9 апреля — тоже. Подробности 16.06 сообщил Игорь Руденко, 14,6 млн.")
+    assert facts.dates == {"15.06", "08.04", "09.04", "16.06"}
+    assert facts.times == {"09:00", "17:00"}
+    assert facts.weekdays == {"tue"}
+    assert {"ленин", "генер попов"} <= facts.streets
+    assert {"игор", "руден"} <= facts.names
+    assert "14.6" in facts.numbers and "15" not in facts.numbers  # the date's day is not also a number
+
+
+def test_case_endings_do_not_change_facts():
+    assert extract_facts("губернатор Владислав Шапша").names == extract_facts("по словам Владислава Шапши").names
+    assert extract_facts("на улице Гагарина").streets == extract_facts("улица Гагарина").streets
+
+
+# --- similarity --------------------------------------------------------------------------------------------
+
+def test_signature_is_stable_and_estimates_jaccard(records):
+    text = records["kp40:80456"]["body"]
+    assert (signature(text) == signature(text)).all()
+    assert estimated_jaccard(signature(text), signature(text)) == 1.0
+    rewrite, unrelated = records["vest:163318"]["body"], records["vest:63004"]["body"]
+    assert estimated_jaccard(signature(text), signature(rewrite)) > 0.25
+    assert estimated_jaccard(signature(text), signature(unrelated)) < 0.1
+
+
+def test_rewrites_share_a_band_key(records):
+    for a, b in [("kp40:80456", "vest:163318"), ("kp40:95811", "vest:189231"), ("kp40:117604", "kaluga24:60480")]:
+        keys_a = set(band_keys(article_evidence(records[a]).signature))
+        assert keys_a & set(band_keys(article_evidence(records[b]).signature)), (a, b)
+
+
+# --- verification ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a, b", [
+    ("kp40:80456", "vest:163318"), ("kp40:80456", "kaluga24:38215"), ("vest:163318", "kaluga24:38215"),
+    ("kp40:95811", "vest:189231"), ("kp40:117604", "kaluga24:60480"), ("kp40:141220", "vest:1000531406"),
+    ("kp40:61984", "kaluga24:27740"), ("kp40:109270", "kaluga24:57110"), ("kp40:117689", "vest:1000402217"),
+])
+def test_rewrites_of_one_press_release_are_one_story(records, a, b):
+    verdict = verify(article_evidence(records[a]), article_evidence(records[b]), WINDOW)
+    assert verdict.same_story, verdict
+
+
+@pytest.mark.parametrize("a, b", [
+    ("vest:81488", "vest:83097"), ("kaluga24:6210", "kaluga24:20871"),
+    ("vest:129012", "vest:137061"), ("kaluga24:32410", "kaluga24:45980"),
+])
+def test_template_twins_conflict_even_when_published_together(records, a, b):
+    # Their real dates are weeks apart; the window is widened so that the facts alone must tell them apart.
+    verdict = verify(article_evidence(records[a]), article_evidence(records[b]), timedelta(days=10000))
+    assert not verdict.same_story and verdict.reason.startswith("conflicting"), verdict
+
+
+def test_outage_notices_on_consecutive_days_are_different_stories():
+    index = new_index()
+    first = index.assign(outage(1, "15 июня", "ул. Болотникова", "2016-06-14T10:00:00+03:00"))
+    next_day = index.assign(outage(2, "16 июня", "ул. Болотникова", "2016-06-15T10:00:00+03:00"))
+    same_day_other_street = index.assign(outage(3, "15 июня", "ул. Гагарина", "2016-06-14T11:00:00+03:00"))
+    assert len({first, next_day, same_day_other_street}) == 3
+
+
+def test_a_reworded_reordered_copy_with_a_line_of_its_own_joins():
+    original = outage(1, "15 июня", "ул. Болотникова", "2016-06-14T10:00:00+03:00", publisher="kp40")
+    paragraphs = original["body"].split("\n\n")
+    rewrite = dict(original, publisher="vest", article_id=7, published_at="2016-06-14T13:30:00+03:00",
+                   title="Часть Калуги останется без света",
+                   body="\n\n".join([paragraphs[1], paragraphs[0], paragraphs[2],
+                                     "Следите за новостями на нашем сайте."]))
+    index = new_index()
+    assert index.assign(original) == index.assign(rewrite) == "kp40:1"
+
+
+def test_the_same_notice_a_week_later_is_another_story():
+    index = new_index()
+    first = index.assign(outage(1, "15 июня", "ул. Болотникова", "2016-06-14T10:00:00+03:00"))
+    assert index.assign(outage(2, "15 июня", "ул. Болотникова", "2016-06-21T10:00:00+03:00")) != first
+
+
+# --- index -------------------------------------------------------------------------------------------------
+
+def test_assign_is_idempotent_and_story_id_is_the_first_seen_article(records):
+    index = new_index()
+    assert index.assign(records["kp40:80456"]) == "kp40:80456"
+    assert index.assign(records["vest:163318"]) == "kp40:80456"
+    assert index.assign(records["vest:163318"]) == "kp40:80456"
+    assert index.assign(dict(records["vest:163318"], body="edited later")) == "kp40:80456"
+
+
+@pytest.mark.parametrize("broken", [
+    {"body": None}, {"body": ""}, {"published_at": "вчера"}, {"published_at": None},
+    {"published_at": "2021-04-27T14:48:00"},  # no offset: cannot be placed in time
+])
+def test_bad_record_gets_its_own_story(records, broken):
+    index = new_index()
+    index.assign(records["kp40:80456"])
+    record = dict(records["vest:163318"], **broken)
+    assert index.assign(record) == "vest:163318"
+    assert index.assign(record) == "vest:163318"
+
+
+def test_a_new_connection_to_the_same_file_joins_the_existing_story(tmp_path, records):
+    path = tmp_path / "seen.sqlite"
+    first_run = sqlite3.connect(path)
+    first_run.execute("PRAGMA journal_mode=WAL")
+    assert SqliteStoryIndex(first_run).assign(records["kp40:80456"]) == "kp40:80456"
+    first_run.close()
+
+    next_week = SqliteStoryIndex(sqlite3.connect(path))
+    assert next_week.assign(records["kaluga24:38215"]) == "kp40:80456"
+    assert next_week.assign(records["kp40:80456"]) == "kp40:80456"
+
+
+def test_prune_forgets_evidence_but_keeps_assignments(records):
+    index = new_index()
+    index.assign(records["kp40:80456"])
+    old = records["kp40:80456"]["published_at"]
+    assert index.prune(datetime.fromisoformat(old) + timedelta(seconds=1)) == 1
+    assert index.assign(records["kp40:80456"]) == "kp40:80456"           # still known
+    assert index.assign(records["vest:163318"]) == "vest:163318"          # no longer a candidate
+
+
+# --- evaluation over all pairs of the three outlets --------------------------------------------------------
+
+def assign_all(order: list[dict]) -> dict[str, str]:
+    index = new_index()
+    return {article_key(record): index.assign(record) for record in order}
+
+
+@pytest.mark.parametrize("order", ["published", "shuffled-1", "shuffled-2", "reversed"])
+def test_pair_precision_and_recall_on_the_replicas(order):
+    records = load_records()
+    if order == "published":
+        records.sort(key=lambda record: record["published_at"])
+    elif order == "reversed":
+        records.sort(key=lambda record: record["published_at"], reverse=True)
+    else:
+        random.Random(order).shuffle(records)
+    scores = pair_scores(assign_all(records), truth_labels(records))
+    assert scores.truth_pairs == 9
+    assert scores.precision >= 0.98 and scores.recall >= 0.90, scores
+
+
+def test_pair_scores_count_misses_and_false_merges():
+    truth = {"a": "1", "b": "1", "c": "2", "d": "3"}
+    scores = pair_scores({"a": "x", "b": "y", "c": "z", "d": "z"}, truth)
+    assert (scores.true_pairs, scores.predicted_pairs, scores.truth_pairs) == (0, 1, 1)
+    assert scores.precision == 0.0 and scores.recall == 0.0
