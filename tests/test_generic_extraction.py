@@ -5,7 +5,6 @@ Floors sit a little below what bench/generic_eval.py measures, so a regression f
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 import sys

@@ -23,7 +23,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from . import dates
-from .page_meta import ARTICLE_TYPES, PageMeta, _json_objects, _names, _types
+from .page_meta import ARTICLE_TYPES, PageMeta, _json_objects, _names, _types, _urls
 
 try:  # trafilatura is the body extractor; without it the generic layer degrades to the simple one
     import trafilatura
@@ -257,7 +257,6 @@ def _pick_lead(meta: PageMeta, ld: list[dict]) -> tuple[str | None, str | None]:
 
 
 def _pick_image(meta: PageMeta, ld: list[dict], url: str | None) -> tuple[str | None, str | None]:
-    from .page_meta import _urls
     for obj in ld:
         images = [u for u in _urls(obj.get("image")) if isinstance(u, str)]
         if images:
