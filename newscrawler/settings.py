@@ -71,7 +71,10 @@ ITEM_PIPELINES = {
     "newscrawler.crawl.pipelines.StripTrailingWidgets": 100,
     "newscrawler.crawl.pipelines.ValidateArticle": 200,
     "newscrawler.crawl.pipelines.DeduplicateArticles": 300,
+    "newscrawler.crawl.pipelines.AssignStory": 400,
 }
+# Articles of one story are published at most this many days apart (candidates for the story step).
+STORY_WINDOW_DAYS = 3
 
 # --- Cross-run state --------------------------------------------------------------------------------
 # Where the store of already-emitted articles lives. An absolute path, so a crawl started from another

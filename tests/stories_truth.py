@@ -1,13 +1,15 @@
-"""The replicas' records and story labels (copied to tests/stories/ from the shared replicas), for the story
-tests and bench/stories_bench.py."""
+"""The replicas' records and story labels (the outlets' saved replicas under tests/), for the story tests
+and bench/stories_bench.py."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-STORIES_DIR = Path(__file__).resolve().parent / "stories"
-OUTLETS = ("kp40", "vest", "kaluga24")
+TESTS = Path(__file__).resolve().parent
+#: Each outlet's replica folder: expected.jsonl (its records) and, for all but kp40, syndication.json.
+REPLICAS = {"kp40": TESTS / "site", "vest": TESTS / "publishers" / "vest", "kaluga24": TESTS / "publishers" / "kaluga24"}
+OUTLETS = tuple(REPLICAS)
 #: kp40 re-publishes a press release under a second id (identical title and body); the crawl's dedup drops it.
 DROPPED_BY_DEDUP = {("kp40", 141226)}
 
@@ -16,7 +18,7 @@ def load_records() -> list[dict]:
     """Every outlet's records, each with ``publisher`` (kp40's expected records lack it)."""
     records = []
     for outlet in OUTLETS:
-        with open(STORIES_DIR / f"{outlet}.jsonl", encoding="utf-8") as lines:
+        with open(REPLICAS[outlet] / "expected.jsonl", encoding="utf-8") as lines:
             for line in lines:
                 record = json.loads(line)
                 record.setdefault("publisher", outlet)
@@ -30,7 +32,7 @@ def truth_labels(records: list[dict]) -> dict[str, str]:
     outlet rewrote it, otherwise a story of its own."""
     labels = {}
     for outlet in OUTLETS[1:]:
-        for entry in json.loads((STORIES_DIR / f"{outlet}.syndication.json").read_text(encoding="utf-8")):
+        for entry in json.loads((REPLICAS[outlet] / "syndication.json").read_text(encoding="utf-8")):
             labels[f"{outlet}:{entry['article_id']}"] = entry["story"]
     rewritten = set(labels.values())
     for record in records:

@@ -2,7 +2,8 @@
 
 1. :class:`StripTrailingWidgets` — remove the site's widget noise from every text field;
 2. :class:`ValidateArticle` — drop records that lack a required field, counting each reason;
-3. :class:`DeduplicateArticles` — one record per article, within a run and across runs.
+3. :class:`DeduplicateArticles` — one record per article, within a run and across runs;
+4. :class:`AssignStory` — the ``story_id`` of the record's story, across outlets and runs.
 
 Marking an article as seen for later runs happens only after its record is written: see
 :class:`newscrawler.crawl.extensions.MarkSeenAfterExport`.
@@ -16,7 +17,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newscrawler.crawl.seen_store import content_hash
-from newscrawler.crawl.state import seen_store
+from newscrawler.crawl.state import seen_store, story_index
 from newscrawler.extraction.noise import GENERIC_WIDGETS, WidgetRules, strip_widget_noise
 from newscrawler.publishers import REGISTRY
 
@@ -135,4 +136,32 @@ class DeduplicateArticles:
         self.keys.add((publisher, article_id))
         self.urls.add(url)
         self.digests.add((publisher, digest))
+        return item
+
+
+class AssignStory:
+    """Give each record the ``story_id`` of its story: the same on every article of one story, within an
+    outlet and across outlets and runs (:mod:`newscrawler.stories`). Runs last, on records that will be
+    written. A record the story step cannot read (no body, no dated publication time) is a story of its own."""
+
+    def __init__(self, stats, index):
+        self.stats = stats
+        self.index = index
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, story_index(crawler))
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        key = f"{adapter.get('publisher')}:{adapter.get('article_id')}"
+        try:
+            story_id = self.index.assign(adapter.asdict())
+        except Exception as exc:  # the story index must never cost a record
+            logger.warning("Story step failed for %s (%s: %s); the record is its own story",
+                           adapter.get("url"), type(exc).__name__, exc)
+            self.stats.inc_value(f"{STATS_PREFIX}/stories/errors")
+            story_id = key
+        adapter["story_id"] = story_id
+        self.stats.inc_value(f"{STATS_PREFIX}/stories/{'opened' if story_id == key else 'joined'}")
         return item
