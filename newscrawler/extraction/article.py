@@ -18,8 +18,9 @@ Every other field is looked up in layers, strictly in this order, and the first 
 a) **site** — the profile's reader for the page's layout era (the first whose marker is on the page);
 b) **meta** — what the page says about itself: JSON-LD ``NewsArticle``, OpenGraph / ``article:*`` meta,
    ``<time datetime>``;
-c) **generic** — markup-agnostic heuristics: the densest paragraph block for the body, ``<h1>`` /
-   ``<title>`` for the headline, class-name hints for bylines, dates, leads and tags.
+c) **generic** — :func:`newscrawler.extraction.generic.extract_generic` (trafilatura's main text for the
+   body; JSON-LD, microdata, OpenGraph, ``<time>``, ``<h1>`` for the rest), then markup-agnostic
+   heuristics: class-name hints for bylines, dates, leads and tags, the rubric's link.
 
 When a reader recognises the page, an optional field its era does not show (no lead, no photo credit…) is
 absent, not a reason to guess from lower layers; only the fields every article has (:data:`ESSENTIAL`)
@@ -37,17 +38,16 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
 from scrapy.http import HtmlResponse
 
-from newscrawler.extraction.blocks import body_fragments, outer_html
+from newscrawler.extraction.blocks import body_fragments, is_cross_link_line, outer_html
 from newscrawler.extraction.dates import year_of
 from newscrawler.extraction.document import document_root
+from newscrawler.extraction.generic import GenericArticle, extract_generic
 from newscrawler.extraction.loaders import ArticleLoader
 from newscrawler.extraction.maintext import (
     article_scope,
     first_h1,
-    generic_skip,
     is_byline_block,
     main_text_container,
     scoped_elements,
@@ -92,6 +92,11 @@ class Page:
         self.meta = PageMeta(self.root)
 
     @functools.cached_property
+    def generic(self) -> GenericArticle:
+        """The generic layer's reading of the whole page (computed only when a field falls through to it)."""
+        return extract_generic(self.root, self.url)
+
+    @functools.cached_property
     def h1(self):
         return first_h1(self.root)
 
@@ -108,26 +113,30 @@ class Page:
 
     # --- the generic layer --------------------------------------------------------------------------
     def generic_title(self):
-        values = []
-        if self.h1 is not None:
-            values.append(outer_html(self.h1))
+        """The headline: ``<h1>``, the generic layer's (from page metadata), else ``<title>`` (whose site
+        suffix the loader strips by the outlet's profile)."""
+        values = [outer_html(self.h1)] if self.h1 is not None else []
+        if self.generic.title and self.generic.sources.get("title") != "title":
+            values.append(attr_fragment(self.generic.title))
         if self.meta.title_text:
             values.append(attr_fragment(self.meta.title_text))
         return values
 
     def generic_date(self):
+        if self.generic.published_at:
+            yield self.generic.published_at
         for element in self.scoped(r"(?:^|[\s_-])(?:date|time|published|pubdate|datetime|datePublished)(?:$|[\s_-])"):
             yield outer_html(element)
         for element in self.scope.iter("time"):
             yield outer_html(element)
 
     def generic_authors(self):
-        for element in self.scoped(r"(?:^|[\s_-])(?:author|authors|byline)(?:$|[\s_-])"):
-            yield outer_html(element)
+        """Bylines by class name or by their `Автор:` label; else the generic layer's names."""
+        found = [outer_html(element) for element in self.scoped(r"(?:^|[\s_-])(?:author|authors|byline)(?:$|[\s_-])")]
         if self.main is not None:
-            for element in self.main.iter("p", "div", "span", "section"):
-                if is_byline_block(element):
-                    yield outer_html(element)
+            found += [outer_html(element) for element in self.main.iter("p", "div", "span", "section")
+                      if is_byline_block(element)]
+        return found or [attr_fragment(name) for name in self.generic.authors]
 
     def generic_lead(self):
         for element in self.scoped(r"(?:^|[\s_-])(?:lead|standfirst|subtitle|summary|description|excerpt)(?:$|[\s_-])"):
@@ -151,6 +160,9 @@ class Page:
                 yield outer_html(link)
 
     def generic_image(self):
+        if self.generic.image_url:
+            yield self.generic.image_url
+            return
         for img in self.scope.iter("img"):
             if any(a.tag in ("aside", "nav", "footer", "header") for a in img.iterancestors()):
                 continue
@@ -160,21 +172,9 @@ class Page:
                 return
 
     def generic_body(self):
-        if self.main is None:
-            return []
-        return one_fragment(body_fragments(self.main, generic_skip))
-
-    def meta_body(self):
-        text = self.meta.article_body()
-        if not text:
-            return []
-        if re.search(r"<(?:p|br|div|h\d|ul|li)\b", text, re.IGNORECASE):
-            try:
-                fragment = etree.HTML(f"<div>{text}</div>").find(".//div")
-            except (etree.ParserError, ValueError):
-                return []
-            return one_fragment(body_fragments(fragment, generic_skip)) if fragment is not None else []
-        return one_fragment(attr_fragment(p) for p in re.split(r"\n\s*\n|\n", text) if p.strip())
+        """The generic layer's main text, without «Читайте также: …» lines (paragraphs as escaped text)."""
+        paragraphs = (self.generic.body or "").split("\n\n")
+        return one_fragment(attr_fragment(p) for p in paragraphs if p and not is_cross_link_line(p))
 
 
 def _first_date_year(values: Iterable[str]) -> int | None:
@@ -339,7 +339,7 @@ def _parse(response: HtmlResponse, publisher, extra_hosts, requested, now) -> Ar
     if page.reader is not None and needs_rendering(response, publisher):
         layers.used["body"] = None  # a JS placeholder: rendering, not guessing, recovers this body
     else:
-        fill("body", page.meta_body, page.generic_body)
+        fill("body", None, page.generic_body)
 
     def meta_leads():
         body = loader.get_output_value("body")
@@ -360,4 +360,87 @@ def _parse(response: HtmlResponse, publisher, extra_hosts, requested, now) -> Ar
     item["extraction"] = "fallback" if item["fallback_fields"] else "site"
     item["identity_conflicts"] = conflicts
     item["reader_errors"] = layers.reader_errors
+    return item
+
+
+# --- sites without a profile --------------------------------------------------------------------------
+
+#: Query parameters that only track where a reader came from: never part of an article's URL.
+TRACKING_PARAMETERS = re.compile(r"^(?:utm_\w+|fbclid|gclid|yclid|ysclid|mc_cid|mc_eid|_ga|from|ref|source|"
+                                 r"relatedposts_\w+|amp|output|share)$", re.IGNORECASE)
+#: The URL's trailing number (`/news/12345`, `/2024/05/slug-12345.html`): the site's article id, if any.
+_TRAILING_NUMBER = re.compile(r"(?<![0-9])(\d+)(?:\.s?html?|\.php)?/?$")
+
+
+def site_host(origin: str) -> str:
+    """``publisher`` of a site without a profile: its host without ``www.``."""
+    host = (urlsplit(origin).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def unprofiled_identity(fetched: str, canonical: str | None, origin: str) -> tuple[str, int | None]:
+    """(url, article_id) of a page of a site without a profile: the canonical link when it names the origin's
+    host (with or without ``www.``), else the fetched path on the origin; tracking parameters and fragment
+    removed. Never another site's URL."""
+    host = site_host(origin)
+    chosen = urlsplit(fetched)
+    if canonical:
+        claimed = urlsplit(urljoin(fetched, canonical.strip()))
+        if claimed.scheme in ("http", "https") and site_host(f"{claimed.scheme}://{claimed.netloc}") == host:
+            chosen = claimed
+    query = "&".join(pair for pair in chosen.query.split("&")
+                     if pair and not TRACKING_PARAMETERS.match(pair.partition("=")[0]))
+    path = chosen.path or "/"
+    url = f"{origin.rstrip('/')}{path}" + (f"?{query}" if query else "")
+    number = _TRAILING_NUMBER.search(path)
+    return url, int(number.group(1)) if number and len(number.group(1)) <= 18 else None
+
+
+def parse_unprofiled_article(response: HtmlResponse, origin: str, now=None) -> ArticleItem:
+    """The record of an article page of a site without a profile (``extraction: "generic"``): every field
+    from what the page says about itself and the generic layer. Never raises."""
+    try:
+        return _parse_unprofiled(response, origin, now)
+    except Exception:  # pragma: no cover - last resort: validation will drop it, not a crash
+        logger.exception("cannot parse %s", getattr(response, "url", response))
+        item = ArticleItem(publisher=site_host(origin), **_DEFAULTS)
+        item["extraction"] = "generic"
+        return item
+
+
+def _parse_unprofiled(response: HtmlResponse, origin: str, now) -> ArticleItem:
+    page = Page(response)
+    meta, generic = page.meta, page.generic
+    url, article_id = unprofiled_identity(response.url, meta.canonical, origin)
+    loader = ArticleLoader()
+    loader.context.update(publisher=None, now=now, base_url=url)
+    loader.add_value(None, {"publisher": site_host(origin), "url": url, "article_id": article_id})
+
+    def first(field: str, *sources: Callable[[], Iterable]) -> None:
+        for values in sources:
+            raw = [v for v in values() if v]
+            if raw:
+                loader.add_value(field, raw)
+                if loader.get_collected_values(field):
+                    return
+
+    def text(value: str | None) -> list[str]:
+        return [attr_fragment(value)] if value else []
+
+    first("title", lambda: text(generic.title), page.generic_title)
+    first("published_at", lambda: [generic.published_at], lambda: meta.dates() + meta.time_elements())
+    first("body", page.generic_body)
+    body = loader.get_output_value("body")
+    first("lead", lambda: [attr_fragment(v) for v in meta.leads()
+                           if not _is_excerpt(markup_to_text(attr_fragment(v)), body)])
+    first("authors", lambda: [attr_fragment(name) for name in generic.authors], page.generic_authors)
+    first("rubric_name", lambda: [attr_fragment(v) for v in meta.sections()])
+    first("tags", lambda: [attr_fragment(v) for v in meta.tags()])
+    first("image_url", lambda: [generic.image_url], meta.images)
+    item = loader.load_item()
+    for field, default in _DEFAULTS.items():
+        if item.get(field) is None:
+            item[field] = list(default) if isinstance(default, list) else default
+    item["extraction"] = "generic"
+    item["fallback_fields"] = []
     return item

@@ -12,7 +12,8 @@ import re
 
 from newscrawler.extraction.credits import parse_photo_credit
 
-_LABEL = re.compile(r"^\s*(?:автор[ыа]?|текст|author|by)\s*[:\-—]\s*", re.IGNORECASE)
+# The label with or without its colon (`Автор: …`, `Автор …`, `By …`): never part of a name.
+_LABEL = re.compile(r"^\s*(?:автор[ыа]?|текст|authors?|by)(?:\s*[:\-—]\s*|\s+)", re.IGNORECASE)
 # Where a photo credit starts: after "," / "." / ";" a segment beginning with фото / видео / photo.
 _CREDIT_START = re.compile(r"(?:^|[.,;]\s*|\s+[—-]\s+)(?=(?:фото|видео|photo)\b)", re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\s+и\s+|\s+and\s+)\s*")

@@ -95,6 +95,12 @@ def is_cross_link(element, cross_links: CrossLinks = GENERIC_CROSS_LINKS) -> boo
     return total - linked <= 30
 
 
+def is_cross_link_line(text: str, cross_links: CrossLinks = GENERIC_CROSS_LINKS, max_chars: int = 200) -> bool:
+    """A line of plain text (an extractor's output, where the links are gone) that is a cross-link box:
+    short, and opening like one («Читайте также: В Медыни прошёл фестиваль»)."""
+    return len(text) <= max_chars and bool(cross_links.regex.match(text))
+
+
 def _has_text(element) -> bool:
     return any(chunk.strip() for chunk in element.itertext())
 
