@@ -1,6 +1,5 @@
 """Widget noise: the seed text users started from must come out without a single widget line."""
 
-import re
 from pathlib import Path
 
 import pytest

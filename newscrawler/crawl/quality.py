@@ -111,6 +111,10 @@ class DataQualityReport:
         needs_rendering = stats.get("newscrawler/needs_rendering", 0)
         spider_errors = counters_under(stats, "spider_exceptions/")
         fallbacks = counters_under(stats, "newscrawler/fallback/")
+        reader_errors = counters_under(stats, "newscrawler/reader_errors/")
+        listing_fallbacks = stats.get("newscrawler/listing/fallback_links", 0)
+        foreign_canonicals = stats.get("newscrawler/identity/foreign_canonical_ignored", 0)
+        per_publisher = counters_under(stats, "newscrawler/articles/parsed/")
 
         problems = []
         if self.records == 0:
@@ -133,6 +137,10 @@ class DataQualityReport:
             for name, count in counts.items():
                 set_value(f"{PREFIX}/{group}/{name}", count)
         set_value(f"{PREFIX}/needs_rendering", needs_rendering)
+        set_value(f"{PREFIX}/listing_fallbacks", listing_fallbacks)
+        set_value(f"{PREFIX}/foreign_canonicals_ignored", foreign_canonicals)
+        for field, count in reader_errors.items():
+            set_value(f"{PREFIX}/reader_errors/{field}", count)
         set_value(f"{PREFIX}/finish_reason", reason)
         set_value(f"{PREFIX}/ok", not problems)
         set_value(f"{PREFIX}/problems", problems)
@@ -144,7 +152,11 @@ class DataQualityReport:
             f"  field coverage:       {covered if self.records else 'n/a'}",
             f"  records dropped:      {_fmt_counts(dropped)}",
             f"  need rendering:       {needs_rendering}",
+            f"  parsed per outlet:    {_fmt_counts(per_publisher)}",
             f"  selector fallbacks:   {_fmt_counts(fallbacks)}",
+            f"  reader errors:        {_fmt_counts(reader_errors)}",
+            f"  listing fallbacks:    {listing_fallbacks} pages (the profile's listing selectors matched nothing)",
+            f"  foreign canonicals:   {foreign_canonicals} (ignored: identity stays the fetched URL's)",
             f"  pages skipped:        {_fmt_counts(skipped)}",
             f"  charset repaired:     {_fmt_counts(repaired)}",
             f"  HTTP errors:          {_fmt_counts(http_errors)}",

@@ -156,9 +156,6 @@ class PageMeta:
         return value if isinstance(value, str) and value.strip() else None
 
     # --- Fields ------------------------------------------------------------------------------------------
-    def url(self) -> list[str]:
-        return [u for u in (self.canonical, self.meta.get("og:url")) if u]
-
     def titles(self) -> list[str]:
         return [t for t in (self.ld_text("headline"), self.meta.get("og:title")) if t]
 
