@@ -47,6 +47,8 @@ class SharedCrawl:
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", SITE_LEASES_MIDDLEWARE, 960)
         # The delay becomes the site's: every worker's requests to a site are spaced by it, together.
         # Kept per process too, it would only add waiting on top.
+        # (Set at the priority the values already have: settings.py and -s outrank an addon's.)
         if settings.get("SITE_DOWNLOAD_DELAY") is None:
-            settings.set("SITE_DOWNLOAD_DELAY", settings.getfloat("DOWNLOAD_DELAY"), priority="addon")
-        settings.set("DOWNLOAD_DELAY", 0, priority=max(settings.getpriority("DOWNLOAD_DELAY") or 0, 40))
+            settings.set("SITE_DOWNLOAD_DELAY", settings.getfloat("DOWNLOAD_DELAY"),
+                         priority=settings.getpriority("SITE_DOWNLOAD_DELAY") or "addon")
+        settings.set("DOWNLOAD_DELAY", 0, priority=settings.getpriority("DOWNLOAD_DELAY") or "addon")

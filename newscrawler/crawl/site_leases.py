@@ -3,7 +3,8 @@
 Scrapy enforces ``CONCURRENT_REQUESTS_PER_DOMAIN`` and ``DOWNLOAD_DELAY`` per process; four workers would
 be four times as heavy on an outlet. :class:`SiteLeases` (a downloader middleware, the last before the
 download) makes them limits on the site: before each download it takes a lease on the request's download
-slot (the outlet's slug; else the host) in Redis — granted only while fewer than the slot's concurrency
+slot (the outlet's slug; for a request without one, such as robots.txt, the slot of the outlet served at its
+host; else the host) in Redis — granted only while fewer than the slot's concurrency
 are held by all workers together and at least the slot's delay has passed since the last one was granted
 to anyone — and gives it back when the response or error arrives.
 
@@ -24,7 +25,7 @@ import logging
 import random
 import uuid
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.task import LoopingCall
 
@@ -76,6 +77,7 @@ class SiteLeases:
         self._acquire = client.register_script(_ACQUIRE)
         self._renew = client.register_script(_RENEW)
         self._held: dict[str, str] = {}  # token → slot
+        self._slot_of_host: dict[str, str] = {}  # host[:port] → the download slot of the outlet served there
         self._renewal = LoopingCall(self._renew_held)
 
     @classmethod
@@ -85,8 +87,14 @@ class SiteLeases:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def spider_opened(self):
+    def spider_opened(self, spider):
         self._renewal.start(self.lease_ms / 3000, now=False)
+        # Requests Scrapy makes itself (robots.txt) carry no download slot: give them their outlet's, or they
+        # would be a second, unlimited stream to the same site.
+        for slug, outlet in getattr(spider, "outlets", {}).items():
+            self._slot_of_host[urlparse_cached(Request(outlet.base_url)).netloc] = slug
+            for host in outlet.publisher.hosts:
+                self._slot_of_host.setdefault(host, slug)
 
     def spider_closed(self):
         if self._renewal.running:
@@ -102,7 +110,8 @@ class SiteLeases:
         return f"{self.prefix}:{slot}:inflight"
 
     async def process_request(self, request):
-        slot = request.meta.get("download_slot") or urlparse_cached(request).hostname or ""
+        slot = request.meta.get("download_slot") or self._slot_of_host.get(urlparse_cached(request).netloc) \
+            or urlparse_cached(request).hostname or ""
         concurrency, delay = self.limits(slot)
         token = uuid.uuid4().hex
         waited = False
