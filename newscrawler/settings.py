@@ -98,6 +98,25 @@ EXTENSIONS = {
 # Write the final stats of every crawl as JSON here (empty: off).
 STATS_FILE = ""
 
+# --- A crawl shared by several workers (docs/scaling.md) -------------------------------------------------
+# redis://[user:password@]host:port/db (rediss:// for TLS): the request frontier, the seen store and
+# politeness per site move to that Redis, and any number of workers on any number of machines with the same
+# URL share the crawl. Empty (the default): one process, SQLite state, no Redis needed or imported.
+REDIS_URL = os.environ.get("NEWSCRAWLER_REDIS_URL", "")
+# Extra redis-py client options, e.g. {"ssl_ca_certs": "/etc/ssl/redis-ca.pem"} for a rediss:// URL.
+REDIS_PARAMS = {}
+REDIS_KEY_PREFIX = "newscrawler"
+# A worker's hold on a request it took (renewed while it lives): a killed worker's requests return to the
+# queue after at most this long.
+REDIS_LEASE_SECONDS = 60
+# A worker stops once the run is seeded and no request is queued or held by any worker, for this long.
+REDIS_IDLE_TIMEOUT = 5
+# Site politeness leases (renewed while a download lasts): a killed worker frees the site after this long.
+SITE_LEASE_SECONDS = 15
+# Site-wide delay between request starts; by default the crawl's DOWNLOAD_DELAY (the addon moves it here).
+SITE_DOWNLOAD_DELAY = None
+ADDONS = {"newscrawler.crawl.shared_crawl.SharedCrawl": 0}
+
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 

@@ -133,6 +133,12 @@ class DeduplicateArticles:
                 self._drop("written_by_earlier_run", adapter)
             if self.store.has_content(publisher, digest):
                 self._drop("same_text_written_by_earlier_run", adapter, digest)
+            # Workers of a shared crawl write at the same time: the store hands each article to one of them.
+            claim = self.store.claim(publisher, article_id, url, digest)
+            if claim == "written":
+                self._drop("written_by_other_worker", adapter)
+            elif claim == "claimed":
+                self._drop("being_written_by_other_worker", adapter)
         self.keys.add((publisher, article_id))
         self.urls.add(url)
         self.digests.add((publisher, digest))

@@ -120,6 +120,11 @@ class SeenStore:
                               (publisher, digest)).fetchone()
         return row is not None
 
+    def claim(self, publisher: str, article_id: int, url: str, digest: str | None) -> str:
+        """``"ok"``: write it. The SQLite store is one machine's: concurrent runs on it do not share their
+        in-flight articles, so there is nothing to claim (the Redis store's claim is exclusive)."""
+        return "ok"
+
     def mark(self, publisher: str, article_id: int, url: str, digest: str | None) -> None:
         """Record an article as written. Call only after the record is flushed to the output."""
         self.db.execute(
