@@ -56,9 +56,17 @@ class WidgetRules:
 
     @cached_property
     def anywhere_re(self) -> re.Pattern:
-        """Any phrase anywhere in a text: a text without a match has no widget line (the fast path)."""
+        """Any phrase anywhere in a text: a text without a match has no widget line (the fast path).
+
+        A pattern's leading and trailing ``.*`` go: what they match is irrelevant to *whether* the phrase
+        occurs, and an unanchored ``.*`` would make the search quadratic in the text's length."""
         phrases = self.always + self.trailing + self.tag_headings + ("eyJpdiI6",)
-        return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
+        cores = (_OPEN_ENDS.sub("", p) or p for p in phrases)
+        return re.compile("|".join(f"(?:{core})" for core in cores), re.IGNORECASE)
+
+
+#: A leading or trailing ``.*`` / ``.+`` of a widget pattern (``.*Все права защищены\..*``).
+_OPEN_ENDS = re.compile(r"^\.[*+]\??|\.[*+]\??$")
 
 
 def _whole_line(patterns: tuple[str, ...]) -> re.Pattern | None:

@@ -54,13 +54,16 @@ def text_of(element) -> str:
 class LayoutReader:
     """One layout era of one outlet.
 
-    ``marker`` (CSS) is what only pages of this era have. Field selectors are CSS relative to the page
-    root; ``None`` means the era does not show the field. ``non_body`` are blocks inside the body container
-    that are not article text; ``cross_links`` how the outlet's inline «read also» boxes start.
+    ``marker`` (CSS) is what only pages of this era have. ``scope`` (CSS) is the element that holds the
+    article (``article``, ``div.news_full``): field selectors are looked up inside it (the whole page when it
+    is empty or not found), which keeps them short and skips the page's menus, sidebars and footer. ``None``
+    for a field means the era does not show it. ``non_body`` are blocks inside the body container that are
+    not article text; ``cross_links`` how the outlet's inline «read also» boxes start.
     """
 
     era: str = "current"
     marker: str = ""
+    scope: str = ""
     title: str | None = None
     rubric: str | None = None
     rubric_name: str | None = None
@@ -80,7 +83,10 @@ class LayoutReader:
     cross_links: CrossLinks = CrossLinks()
 
     def __init__(self, root):
-        self.root = root
+        found = select(root, self.scope) if self.scope else []
+        #: Where field selectors are looked up: the article's element, else the page.
+        self.root = found[0] if found else root
+        self.page = root
 
     @classmethod
     def recognises(cls, root) -> bool:
@@ -115,12 +121,19 @@ class LayoutReader:
     # --- helpers for field readers --------------------------------------------------------------------
 
 
+    def non_body_blocks(self, container) -> set:
+        """The ``non_body`` elements inside ``container`` (looked up once per container)."""
+        cache = self.__dict__.setdefault("_non_body", {})
+        if container not in cache:
+            cache[container] = {element for selector in self.non_body for element in select(container, selector)}
+        return cache[container]
+
     def body_blocks(self, selector: str) -> list[str]:
         """The body container's paragraphs, without ``non_body`` blocks, as fragments."""
         found = select(self.root, selector)
         if not found:
             return []
-        excluded = {element for selector_ in self.non_body for element in select(found[0], selector_)}
+        excluded = self.non_body_blocks(found[0])
         return body_fragments(found[0], lambda element: element in excluded, self.cross_links)
 
     def image_sources(self, selector: str) -> list[str]:

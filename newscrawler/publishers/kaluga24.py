@@ -61,6 +61,7 @@ def _tag_slug(href: str | None) -> str | None:
 class _WordPressReader(LayoutReader):
     """What the three layouts share: a content container with WordPress/Jetpack blocks, credit lines."""
 
+    non_body = NON_BODY
     #: The content container (CSS).
     content: str = "div.entry-content"
     #: The featured image's caption (CSS), which may be the photo credit.
@@ -77,7 +78,7 @@ class _WordPressReader(LayoutReader):
         container = self._content()
         if container is None:
             return []
-        excluded = {element for selector in NON_BODY for element in select(container, selector)}
+        excluded = self.non_body_blocks(container)
         return [p for p in container.iter("p")
                 if not any(a in excluded or a.tag == "figure" for a in (p, *p.iterancestors()))]
 
@@ -85,7 +86,7 @@ class _WordPressReader(LayoutReader):
         container = self._content()
         if container is None:
             return []
-        excluded = {element for selector in NON_BODY for element in select(container, selector)}
+        excluded = self.non_body_blocks(container)
 
         def skip(element) -> bool:
             if element in excluded:
@@ -122,6 +123,7 @@ class Current(_WordPressReader):
 
     era = "current"
     marker = "header.news-one__header"
+    scope = "article"
     title = "h1.entry-title"
     rubric_name = "a.news-one__rubric"
     published_at = "time.entry-date.published"
@@ -141,7 +143,7 @@ class Amp(_WordPressReader):
     """The AMP copy (`<path>/amp/`): `article.amp-wp-article`; no rubric link, the rubric is the first tag."""
 
     era = "amp"
-    marker = "article.amp-wp-article"
+    marker = scope = "article.amp-wp-article"
     title = "h1.amp-wp-title"
     published_at = ".amp-wp-posted-on time"
     content = "div.amp-wp-article-content"
@@ -172,6 +174,7 @@ class Archive(_WordPressReader):
 
     era = "archive"
     marker = "body.legacy-template"
+    scope = "article"
     title = "h1.entry-title"
     rubric_name = ".post-meta a.post-rubric"
     published_at = ".post-meta .post-date"

@@ -37,7 +37,7 @@ class _Page(LayoutReader):
 
     def read_rubric(self):
         """The number in the rubric link's ``/rubric/8``."""
-        for href in select(self.root, f"{self.marker} {_RUBRIC_LINK}::attr(href)"):
+        for href in select(self.root, f"{_RUBRIC_LINK}::attr(href)"):
             found = _RUBRIC_ID.search(href)
             if found:
                 return [found.group(1)]
@@ -49,16 +49,16 @@ class News(_Page):
     ``div.news_lead``; the byline ``div.news_author`` (``Елена МОРОЗОВА``) after the body."""
 
     era = "news"
-    marker = "div.news_full"
-    title = "div.news_full h1"
-    rubric_name = f"div.news_full {_RUBRIC_LINK}"
-    published_at = "div.news_full div.time"
-    lead = "div.news_full div.news_lead"
-    authors = "div.news_full div.news_author"
-    image_url = "div.news_full div.news_img img"
-    photo_credit = "div.news_full div.news_img div.photo_author, div.news_full > div.photo_author"
-    views = "div.news_full div.views_count"
-    body = "div.news_full div.news_text"
+    marker = scope = "div.news_full"
+    title = "h1"
+    rubric_name = _RUBRIC_LINK
+    published_at = "div.time"
+    lead = "div.news_lead"
+    authors = "div.news_author"
+    image_url = "div.news_img img"
+    photo_credit = "div.news_img div.photo_author, div.news_full > div.photo_author"
+    views = "div.views_count"
+    body = "div.news_text"
 
 
 class LongRead(_Page):
@@ -67,16 +67,16 @@ class LongRead(_Page):
     ``div.issue_info`` (the print issue) after it."""
 
     era = "article"
-    marker = "div.article_full"
-    title = "div.article_full h1"
-    rubric_name = f"div.article_full {_RUBRIC_LINK}"
-    published_at = "div.article_full div.article_date"
-    lead = "div.article_full div.teaser"
-    authors = "div.article_full div.article_author"
-    image_url = "div.article_full div.article_img img"
-    photo_credit = "div.article_full div.article_img div.photo_author, div.article_full > div.photo_author"
-    views = "div.article_full div.views_count"
-    body = "div.article_full div.article_text"
+    marker = scope = "div.article_full"
+    title = "h1"
+    rubric_name = _RUBRIC_LINK
+    published_at = "div.article_date"
+    lead = "div.teaser"
+    authors = "div.article_author"
+    image_url = "div.article_img img"
+    photo_credit = "div.article_img div.photo_author, div.article_full > div.photo_author"
+    views = "div.views_count"
+    body = "div.article_text"
 
 
 def _rubric_listing(path: str) -> Listing:
@@ -132,7 +132,6 @@ class Vest(Publisher):
 
     widgets = WidgetRules(
         always=(
-            r"Поделиться:?",
             r"Подпишитесь на печатную версию газеты.*",
             r"Оформить подписку можно.*подписной индекс.*",
             r"Наш канал в Telegram.*",
@@ -143,6 +142,7 @@ class Vest(Publisher):
             r"Вход в личный кабинет",
         ),
         trailing=(
+            r"Поделиться:?",
             r"Другие новости рубрики",
             r"Лента новостей",
             r"Все новости",
