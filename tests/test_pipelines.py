@@ -45,8 +45,10 @@ def test_dedup_within_a_run(stats):
 
 
 def test_dedup_across_runs_uses_the_store(stats, tmp_path):
+    earlier = SeenStore(tmp_path / "seen.sqlite3")
+    earlier.mark("kp40", 1, "https://www.kp40.ru/news/invest/1/", content_hash("Заголовок", "Первый абзац.\n\nВторой абзац."))
+    earlier.close()
     store = SeenStore(tmp_path / "seen.sqlite3")
-    store.mark("kp40", 1, "https://www.kp40.ru/news/invest/1/", content_hash("Заголовок", "Первый абзац.\n\nВторой абзац."))
     pipeline = DeduplicateArticles(stats, store=store)
     with pytest.raises(DropItem):
         pipeline.process_item(article(1))
@@ -70,3 +72,29 @@ def test_dedup_keeps_near_identical_articles_of_different_outlets(stats):
     other = article(1)
     other["publisher"], other["url"] = "vest", "https://www.vest-news.ru/news/1"
     assert pipeline.process_item(other) is other  # same id number and text, another outlet: its own record
+
+
+def test_with_a_store_the_run_keeps_only_records_in_flight_in_memory(stats, tmp_path):
+    """The store answers within-run duplicates too (each record is marked right after it is written), so a
+    full-archive crawl holds only the keys of records in flight; the stats still tell this run from earlier ones."""
+    store = SeenStore(tmp_path / "seen.sqlite3")
+    pipeline = DeduplicateArticles(stats, store=store)
+    first = pipeline.process_item(article(1))
+    store.mark("kp40", 1, first["url"], content_hash(first["title"], first["body"]))  # as MarkSeenAfterExport does
+    with pytest.raises(DropItem):
+        pipeline.process_item(article(1))
+    with pytest.raises(DropItem):
+        pipeline.process_item(article(2, rubric="society"))
+    assert len(pipeline.keys) == 1 and pipeline.keys.limit == DeduplicateArticles.IN_FLIGHT  # bounded
+    assert stats.get_value("newscrawler/duplicates/same_article") == 1
+    assert stats.get_value("newscrawler/duplicates/same_text_other_id") == 1
+    assert store.written_by("kp40", 2, "https://www.kp40.ru/news/society/2/") == store.run_id  # the copy is known
+
+
+def test_recent_keys_forget_the_oldest():
+    from newscrawler.crawl.pipelines import RecentKeys
+
+    keys = RecentKeys(limit=2)
+    for key in ("a", "b", "c"):
+        keys.add(key)
+    assert "a" not in keys and "b" in keys and "c" in keys and len(keys) == 2

@@ -95,18 +95,25 @@ class ValidateArticle:
 class DeduplicateArticles:
     """One record per article.
 
-    Within a run: by (publisher, article_id) and canonical URL, and by identical title+body under another
-    id of the same outlet (outlets re-publish press releases in two rubrics; the first one seen is kept).
-    Across runs: the same checks against the crawl's seen store (none when ``SEEN_STORE_PATH`` is empty).
+    By (publisher, article_id) and canonical URL, and by identical title+body under another id of the same
+    outlet (outlets re-publish press releases in two rubrics; the first one seen is kept), within the run
+    and across runs. With a seen store, the store answers both (an article is marked right after its line
+    is written), so nothing about the archive is held in memory; without one, this run's keys are.
     Near-identical articles of different outlets are all kept: they share a story, not an identity.
     """
+
+    #: Records passed but maybe not yet marked in the store: Scrapy writes (and so marks) a record a little
+    #: after it leaves the pipelines, while other records pass. Far more than can be in flight at once.
+    IN_FLIGHT = 2000
 
     def __init__(self, stats, store):
         self.stats = stats
         self.store = store
-        self.keys: set[tuple[str, int]] = set()
-        self.urls: set[str] = set()
-        self.digests: set[tuple[str, str]] = set()
+        #: Without a store: every key of the run. With one: only the most recent IN_FLIGHT records' keys.
+        limit = None if store is None else self.IN_FLIGHT
+        self.keys: RecentKeys = RecentKeys(limit)
+        self.urls: RecentKeys = RecentKeys(limit)
+        self.digests: RecentKeys = RecentKeys(limit)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -129,20 +136,46 @@ class DeduplicateArticles:
         if (publisher, digest) in self.digests:
             self._drop("same_text_other_id", adapter, digest)
         if self.store is not None:
-            if (article_id is not None and self.store.has_article(publisher, article_id)) or self.store.has_url(url):
-                self._drop("written_by_earlier_run", adapter)
-            if self.store.has_content(publisher, digest):
-                self._drop("same_text_written_by_earlier_run", adapter, digest)
-            # Workers of a shared crawl write at the same time: the store hands each article to one of them.
-            claim = self.store.claim(publisher, article_id, url, digest)
-            if claim == "written":
-                self._drop("written_by_other_worker", adapter)
-            elif claim == "claimed":
-                self._drop("being_written_by_other_worker", adapter)
+            self._check_store(adapter, digest)
         self.keys.add((publisher, article_id))
         self.urls.add(url)
         self.digests.add((publisher, digest))
         return item
+
+    def _check_store(self, adapter: ItemAdapter, digest: str) -> None:
+        publisher, article_id, url = adapter.get("publisher"), adapter.get("article_id"), adapter.get("url")
+        run = self.store.written_by(publisher, article_id, url)
+        if run is not None:
+            self._drop("same_article" if run == self.store.run_id else "written_by_earlier_run", adapter)
+        run = self.store.text_written_by(publisher, digest)
+        if run is not None:
+            self._drop("same_text_other_id" if run == self.store.run_id else "same_text_written_by_earlier_run",
+                       adapter, digest)
+        # Workers of a shared crawl write at the same time: the store hands each article to one of them.
+        claim = self.store.claim(publisher, article_id, url, digest)
+        if claim == "written":
+            self._drop("written_by_other_worker", adapter)
+        elif claim == "claimed":
+            self._drop("being_written_by_other_worker", adapter)
+
+
+class RecentKeys:
+    """A set that remembers at most ``limit`` keys, forgetting the oldest first (``None``: all of them)."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = limit
+        self._keys: dict = {}  # insertion-ordered: the first key is the oldest
+
+    def add(self, key) -> None:
+        self._keys[key] = None
+        if self.limit is not None and len(self._keys) > self.limit:
+            del self._keys[next(iter(self._keys))]
+
+    def __contains__(self, key) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class AssignStory:

@@ -130,6 +130,17 @@ class RedisSeenStore:
     def has_content(self, publisher: str, digest: str) -> bool:
         return bool(self.client.sismember(self._key("texts", publisher), digest))
 
+    #: Redis keeps no writer per article: a duplicate is named "written by an earlier run" even within a run.
+    run_id = None
+
+    def written_by(self, publisher: str, article_id: int | None, url: str) -> str | None:
+        """"" when some run wrote the article (by id or URL), None when none did."""
+        known = (article_id is not None and self.has_article(publisher, article_id)) or self.has_url(url)
+        return "" if known else None
+
+    def text_written_by(self, publisher: str, digest: str) -> str | None:
+        return "" if self.has_content(publisher, digest) else None
+
     def claim(self, publisher: str, article_id: int, url: str, digest: str | None) -> str:
         """``"ok"`` when this worker may write the article now; ``"written"`` when some worker wrote it (by
         id, URL or text); ``"claimed"`` when another worker is writing it (or one that died did, within the

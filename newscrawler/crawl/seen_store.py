@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import logging
 import sqlite3
+import uuid
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS written_articles (
     url          TEXT NOT NULL,
     content_hash TEXT,
     written_at   TEXT NOT NULL,
+    run_id       TEXT,
     PRIMARY KEY (publisher, article_id)
 );
 CREATE INDEX IF NOT EXISTS written_articles_url ON written_articles (url);
@@ -89,8 +91,13 @@ class SeenStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         self._migrate_legacy()
+        #: This run, as the writer of the rows it marks (tells a duplicate within the run from an older one).
+        self.run_id = uuid.uuid4().hex
 
     def _migrate_legacy(self) -> None:
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(written_articles)")}
+        if "run_id" not in columns:
+            self.db.execute("ALTER TABLE written_articles ADD COLUMN run_id TEXT")
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if {"seen_articles", "failed_articles"} <= tables:
             self.db.executescript(f"BEGIN IMMEDIATE; {_LEGACY_MIGRATION} COMMIT;")
@@ -125,11 +132,24 @@ class SeenStore:
         in-flight articles, so there is nothing to claim (the Redis store's claim is exclusive)."""
         return "ok"
 
+    def written_by(self, publisher: str, article_id: int | None, url: str) -> str | None:
+        """The run that wrote the article (by id or URL), None when none did."""
+        row = self.db.execute(
+            "SELECT run_id FROM written_articles WHERE (publisher = ? AND article_id = ?) OR url = ? LIMIT 1",
+            (publisher, article_id, url)).fetchone()
+        return None if row is None else (row[0] or "")
+
+    def text_written_by(self, publisher: str, digest: str) -> str | None:
+        """The run that wrote this outlet's article with this text, None when none did."""
+        row = self.db.execute("SELECT run_id FROM written_articles WHERE publisher = ? AND content_hash = ? LIMIT 1",
+                              (publisher, digest)).fetchone()
+        return None if row is None else (row[0] or "")
+
     def mark(self, publisher: str, article_id: int, url: str, digest: str | None) -> None:
         """Record an article as written. Call only after the record is flushed to the output."""
         self.db.execute(
-            "INSERT OR IGNORE INTO written_articles (publisher, article_id, url, content_hash, written_at) "
-            "VALUES (?, ?, ?, ?, ?)", (publisher, article_id, url, digest, _now()))
+            "INSERT OR IGNORE INTO written_articles (publisher, article_id, url, content_hash, written_at, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (publisher, article_id, url, digest, _now(), self.run_id))
 
     def note_failure(self, publisher: str, url: str, reason: str) -> None:
         """Record that this run could not write the article; one run counts once however often it failed."""
