@@ -49,6 +49,20 @@ def browser():
 
 
 @pytest.fixture
+def redis_server():
+    """A real redis-server on a free loopback port (skipped locally without one; a failure under CI)."""
+    from tests.redis_server import RedisServer, redis_server_available
+
+    if not redis_server_available():
+        reason = "no redis-server to start: install Debian's `redis-server`"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
 def replica_server():
     server = ReplicaServer(Replica()).start()
     yield server

@@ -6,7 +6,6 @@ Real ``scrapy crawl`` processes, a real ``redis-server`` and a real (slowed down
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,25 +13,12 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 
 from tests.conftest import PROJECT_DIR, crawl_env
 from tests.crawl_helpers import (assert_union_complete, expected_ids, read_jsonl_strict, start_crawl, stats_of,
                                  wait_for_lines)
 from tests.fault_server import FaultHandler, FaultServer
-from tests.redis_server import RedisServer, redis_server_available
 from tests.test_crawl_replica import REPUBLISHED
-
-
-@pytest.fixture
-def redis_server():
-    if not redis_server_available():
-        reason = "no redis-server to start: install Debian's `redis-server`"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-    with RedisServer() as server:
-        yield server
 
 
 class CountingHandler(FaultHandler):

@@ -179,8 +179,16 @@ class RedisSeenStore:
             return []
         runs = self.client.hmget(self._key("failed", publisher), urls)
         written = self.client.smismember(self._key("urls"), urls)
-        return [url for url, count, done in zip(urls, runs, written)
-                if not done and int(count or 0) < max_runs]
+        gone = self.client.hmget(self._key("gone", publisher), urls)
+        return [url for url, count, done, removed in zip(urls, runs, written, gone)
+                if not done and removed is None and int(count or 0) < max_runs]
+
+    def note_gone(self, publisher: str, url: str, status: int) -> None:
+        """Record that the outlet removed the article: its canonical URL answered ``status`` (404, 410)."""
+        self.client.hset(self._key("gone", publisher), url, status)
+
+    def is_gone(self, publisher: str, url: str) -> bool:
+        return bool(self.client.hexists(self._key("gone", publisher), url))
 
     def article_keys(self) -> set[tuple[str, int]]:
         """Every (publisher, article_id) written (for tests and reports; the crawl never loads this)."""
