@@ -13,21 +13,26 @@ $(BIN)/scrapy: requirements.txt
 
 install: $(BIN)/scrapy
 
-## Crawl the live site (polite defaults) into articles.jsonl
+## Crawl every outlet of the region (live sites, polite defaults) into articles.jsonl
 crawl: install
-	$(BIN)/scrapy crawl kp40 -O articles.jsonl
+	$(BIN)/scrapy crawl kaluga -O articles.jsonl
 
-## The test suite (browser tests skip with a reason when no Chromium is installed)
+## The test suite (browser and Redis tests skip with a reason when Chromium / redis-server are not installed)
 test: install
 	$(BIN)/python -m pytest -rs tests
 
-## Crawl the bundled saved site offline: serve it on 127.0.0.1:$(PORT), crawl it into demo.jsonl
+## Crawl the bundled saved outlets offline: serve kp40, vest, kaluga24 on 127.0.0.1:$(PORT)..+2, crawl the region into demo.jsonl
 demo: install
-	@$(BIN)/python tests/replica_server.py --port $(PORT) >/dev/null 2>&1 & echo $$! > .demo-server.pid; sleep 1; \
-	$(BIN)/scrapy crawl kp40 -a base_url=http://127.0.0.1:$(PORT) -O demo.jsonl \
+	@$(BIN)/python tests/replica_server.py --port $(PORT) >/dev/null 2>&1 & echo $$! > .demo-servers.pid; \
+	$(BIN)/python tests/replica_server.py --port $$(($(PORT)+1)) --site tests/publishers/vest >/dev/null 2>&1 & echo $$! >> .demo-servers.pid; \
+	$(BIN)/python tests/replica_server.py --port $$(($(PORT)+2)) --site tests/publishers/kaluga24 >/dev/null 2>&1 & echo $$! >> .demo-servers.pid; \
+	sleep 1; \
+	$(BIN)/scrapy crawl kaluga -O demo.jsonl \
+	    -a base_urls=kp40=http://127.0.0.1:$(PORT),vest=http://127.0.0.1:$$(($(PORT)+1)),kaluga24=http://127.0.0.1:$$(($(PORT)+2)) \
 	    -s SEEN_STORE_PATH= -s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False; status=$$?; \
-	kill $$(cat .demo-server.pid); rm -f .demo-server.pid; \
-	echo "$$(wc -l < demo.jsonl) records in demo.jsonl"; exit $$status
+	kill $$(cat .demo-servers.pid); rm -f .demo-servers.pid; \
+	echo "$$(wc -l < demo.jsonl) records in demo.jsonl"; \
+	$(BIN)/python -m newscrawler.stories demo.jsonl | head -20; exit $$status
 
 $(VENV)/.bench-deps: requirements-bench.txt $(BIN)/scrapy
 	$(BIN)/pip install -q -r requirements-bench.txt

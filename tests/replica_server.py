@@ -1,8 +1,9 @@
-"""A real HTTP server that replays the saved kp40.ru replica as its ``manifest.json`` says.
+"""A real HTTP server that replays a saved outlet replica (kp40 by default) as its ``manifest.json`` says.
 
 Used by the end-to-end tests (started on 127.0.0.1 with a free port) and by the README's offline demo::
 
-    python tests/replica_server.py --port 8080
+    python tests/replica_server.py --port 8080                                   # kp40
+    python tests/replica_server.py --port 8081 --site tests/publishers/vest      # vest-news.ru
 
 Manifest keys are request targets exactly as sent (path + query). A value is either a file to serve
 (``{"file", "status", "content_type"}``), a redirect (``{"status": 301, "location"}``), and may carry
@@ -148,7 +149,7 @@ def main():
     parser.add_argument("--site", type=Path, default=SITE_DIR, help="replica directory (manifest.json + files/)")
     args = parser.parse_args()
     server = ReplicaServer(Replica(root=args.site), host=args.host, port=args.port, verbose=True)
-    print(f"Serving the kp40 replica from {args.site} at {server.base_url}/news/", flush=True)
+    print(f"Serving the replica in {args.site} at {server.base_url}/", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
