@@ -38,6 +38,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from scrapy.http import HtmlResponse
 
 from newscrawler.extraction.blocks import body_fragments, is_cross_link_line, outer_html
@@ -129,14 +130,49 @@ class Page:
             yield outer_html(element)
         for element in self.scope.iter("time"):
             yield outer_html(element)
+        yield from self.printed_dates_after_headline()
 
     def generic_authors(self):
-        """Bylines by class name or by their `Автор:` label; else the generic layer's names."""
+        """Bylines by class name or by their `Автор:` label; else a labelled name in a short line of the
+        article (`Автор:&nbsp;Имя<br>`, `… · Текст: Имя · …`); else the generic layer's names."""
         found = [outer_html(element) for element in self.scoped(r"(?:^|[\s_-])(?:author|authors|byline)(?:$|[\s_-])")]
         if self.main is not None:
             found += [outer_html(element) for element in self.main.iter("p", "div", "span", "section")
                       if is_byline_block(element)]
+        if not found:
+            found = [attr_fragment(match.group(1)) for text in self._short_texts(self.scope)
+                     for match in _LABELLED_BYLINE.finditer(text)][:1]
         return found or [attr_fragment(name) for name in self.generic.authors]
+
+    def _short_texts(self, scope, limit: int = 200):
+        """Text nodes of at most ``limit`` characters under ``scope``, outside asides, navigation, footers,
+        scripts and forms, in document order."""
+        for text in _TEXT_NODES(scope):
+            stripped = " ".join(text.split())
+            if not stripped or len(stripped) > limit:
+                continue
+            parent = text.getparent()
+            if parent is None or any(node.tag in _NOT_ARTICLE for node in (parent, *parent.iterancestors())):
+                continue
+            yield stripped
+
+    def printed_dates_after_headline(self, max_texts: int = 40):
+        """Short texts right after the ``<h1>``, up to the first long one (where the body starts): the
+        meta line a theme prints a date in without a class or element saying so."""
+        if self.h1 is None:
+            return
+        seen = 0
+        for text in _FOLLOWING_TEXTS(self.h1):
+            stripped = " ".join(text.split())
+            if not stripped:
+                continue
+            if len(stripped) > 200 or seen >= max_texts:
+                return
+            seen += 1
+            parent = text.getparent()
+            if parent is None or any(node.tag in _NOT_ARTICLE for node in (parent, *parent.iterancestors())):
+                continue
+            yield attr_fragment(stripped)
 
     def generic_lead(self):
         for element in self.scoped(r"(?:^|[\s_-])(?:lead|standfirst|subtitle|summary|description|excerpt)(?:$|[\s_-])"):
@@ -175,6 +211,14 @@ class Page:
         """The generic layer's main text, without «Читайте также: …» lines (paragraphs as escaped text)."""
         paragraphs = (self.generic.body or "").split("\n\n")
         return one_fragment(attr_fragment(p) for p in paragraphs if p and not is_cross_link_line(p))
+
+
+#: `Автор: Имя`, `Текст: Имя` inside a line of other facts (`27 апреля 2021, 14:48 · Текст: Имя · 120 просмотров`).
+_LABELLED_BYLINE = re.compile(r"(?:^|[·|•])\s*(?:Автор[ыа]?|Текст)\s*:\s*([^·|•:]{3,80}?)\s*(?=$|[·|•])")
+_TEXT_NODES = etree.XPath("descendant::text()")
+_FOLLOWING_TEXTS = etree.XPath("following::text()")
+#: Where a text node is not the article's own line.
+_NOT_ARTICLE = frozenset({"aside", "nav", "footer", "script", "style", "noscript", "form", "template", "button"})
 
 
 def _first_date_year(values: Iterable[str]) -> int | None:

@@ -72,6 +72,7 @@ def now_moscow() -> datetime:
 # --- The site's formats --------------------------------------------------------------------------------
 _TIME = r"(?P<hh>[01]?\d|2[0-3])[:.](?P<mi>[0-5]\d)"
 _DATE_Y = r"(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d\d)"
+_DATE_Y_DASHED = r"(?P<d>[0-3]?\d)-(?P<m>[01]?\d)-(?P<y>(?:19|20)\d\d)"
 _DATE_NO_Y = r"(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)(?![.\d])"
 _MONTHS = {
     "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6,
@@ -86,6 +87,8 @@ _DATE_WORDS = rf"(?P<d>[0-3]?\d)\s+{_MONTH_NAME}(?:\s+(?P<y>(?:19|20)\d\d))?(?:\
 FORMATS = {
     "HH:MM DD.MM.YYYY": re.compile(rf"(?<!\d){_TIME}\s*,?\s+{_DATE_Y}(?!\d)"),
     "DD.MM.YYYY, HH:MM": re.compile(rf"(?<!\d){_DATE_Y}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)"),
+    # DataLife Engine's default `j-m-Y, H:i` (`20-11-2021, 14:55`); only with the time, never a bare date.
+    "DD-MM-YYYY, HH:MM": re.compile(rf"(?<![\d-]){_DATE_Y_DASHED}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)"),
     "DD.MM, HH:MM": re.compile(rf"(?<![\d.]){_DATE_NO_Y}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)"),
     "HH:MM DD.MM": re.compile(rf"(?<![\d.]){_TIME}\s*,?\s+{_DATE_NO_Y}"),
     "D month YYYY, HH:MM": re.compile(rf"(?<!\d){_DATE_WORDS}\s*,?\s*(?:в\s+)?{_TIME}(?!\d)", re.IGNORECASE),
