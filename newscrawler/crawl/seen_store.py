@@ -41,6 +41,22 @@ CREATE TABLE IF NOT EXISTS written_articles (
 );
 CREATE INDEX IF NOT EXISTS written_articles_url ON written_articles (url);
 CREATE INDEX IF NOT EXISTS written_articles_content ON written_articles (publisher, content_hash);
+CREATE TABLE IF NOT EXISTS written_pages (
+    publisher    TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    content_hash TEXT,
+    written_at   TEXT NOT NULL,
+    PRIMARY KEY (publisher, url)
+);
+CREATE INDEX IF NOT EXISTS written_pages_url ON written_pages (url);
+CREATE INDEX IF NOT EXISTS written_pages_content ON written_pages (publisher, content_hash);
+CREATE TABLE IF NOT EXISTS not_articles (
+    publisher TEXT NOT NULL,
+    url       TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    noted_at  TEXT NOT NULL,
+    PRIMARY KEY (publisher, url)
+);
 CREATE TABLE IF NOT EXISTS unwritten_articles (
     publisher      TEXT NOT NULL,
     url            TEXT NOT NULL,
@@ -107,7 +123,8 @@ class SeenStore:
         return row is not None
 
     def has_url(self, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM written_articles WHERE url = ?", (url,)).fetchone() is not None
+        return (self.db.execute("SELECT 1 FROM written_articles WHERE url = ?", (url,)).fetchone() is not None
+                or self.db.execute("SELECT 1 FROM written_pages WHERE url = ?", (url,)).fetchone() is not None)
 
     def knows(self, ref) -> bool:
         """Whether the article an :class:`~newscrawler.profile.ArticleRef` names was written (by id, else URL)."""
@@ -116,12 +133,21 @@ class SeenStore:
         return self.has_url(ref.url)
 
     def has_content(self, publisher: str, digest: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM written_articles WHERE publisher = ? AND content_hash = ?",
-                              (publisher, digest)).fetchone()
-        return row is not None
+        for table in ("written_articles", "written_pages"):
+            if self.db.execute(f"SELECT 1 FROM {table} WHERE publisher = ? AND content_hash = ?",
+                               (publisher, digest)).fetchone() is not None:
+                return True
+        return False
 
-    def mark(self, publisher: str, article_id: int, url: str, digest: str | None) -> None:
-        """Record an article as written. Call only after the record is flushed to the output."""
+    def mark(self, publisher: str, article_id: int | None, url: str, digest: str | None) -> None:
+        """Record an article as written. Call only after the record is flushed to the output.
+
+        An article without an id (a site without a profile whose URLs carry none) is kept by its URL."""
+        if article_id is None:
+            self.db.execute(
+                "INSERT OR IGNORE INTO written_pages (publisher, url, content_hash, written_at) VALUES (?, ?, ?, ?)",
+                (publisher, url, digest, _now()))
+            return
         self.db.execute(
             "INSERT OR IGNORE INTO written_articles (publisher, article_id, url, content_hash, written_at) "
             "VALUES (?, ?, ?, ?, ?)", (publisher, article_id, url, digest, _now()))
@@ -160,12 +186,25 @@ class SeenStore:
                               (publisher, url)).fetchone()
         return row is not None
 
+    def note_not_article(self, publisher: str, url: str, reason: str) -> None:
+        """Record that a page of a site without a profile is no article (a tag archive, a static page…):
+        later runs of the ``site`` spider do not fetch it again."""
+        self.db.execute(
+            "INSERT INTO not_articles (publisher, url, reason, noted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (publisher, url) DO UPDATE SET reason = excluded.reason, noted_at = excluded.noted_at",
+            (publisher, url, reason, _now()))
+
+    def is_not_article(self, publisher: str, url: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM not_articles WHERE publisher = ? AND url = ?", (publisher, url)).fetchone()
+        return row is not None
+
     def article_keys(self) -> set[tuple[str, int]]:
         """Every (publisher, article_id) written (for tests and reports; the crawl never loads this)."""
         return set(self.db.execute("SELECT publisher, article_id FROM written_articles").fetchall())
 
     def __len__(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM written_articles").fetchone()[0]
+        return (self.db.execute("SELECT COUNT(*) FROM written_articles").fetchone()[0]
+                + self.db.execute("SELECT COUNT(*) FROM written_pages").fetchone()[0])
 
     def close(self) -> None:
         self.db.close()
