@@ -10,7 +10,7 @@ notes for the next run an article that failed (or remembers one the site removed
 from __future__ import annotations
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from newscrawler.crawl.integrity import DamagedPage
 from newscrawler.crawl.middlewares import RedirectLoop, TooManyRedirects
@@ -92,6 +92,8 @@ class NewsSpider(scrapy.Spider):
             reason = "too_many_redirects"
         elif isinstance(error, DownloadCancelledError) and "max size" in str(error):
             reason = "larger_than_download_maxsize"
+        elif isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error):  # a gzip bomb, say
+            reason = "decompressed_larger_than_download_maxsize"
         else:
             reason = type(error).__name__
         self.crawler.stats.inc_value(f"{STATS}/request_failed/{reason}")
