@@ -56,3 +56,16 @@ def test_failed_articles_come_back_until_written_gone_or_given_up(open_store):
     store.note_failure("kp40", failing, "http_503")
     store.note_failure("kp40", failing, "http_503")  # the third failed run: given up
     assert store.failed_articles("kp40", max_runs=3) == []
+
+
+def test_pages_that_are_no_articles_and_articles_without_an_id(open_store):
+    store = open_store()
+    store.note_not_article("example.org", "https://example.org/tag/x/", "listing")
+    assert store.is_not_article("example.org", "https://example.org/tag/x/")
+    assert not store.is_not_article("example.org", "https://example.org/about/")
+    store.mark("example.org", None, "https://example.org/a-story/", "d1")
+    store.mark("example.org", None, "https://example.org/b-story/", "d2")  # null ids never collide
+    later = open_store()
+    assert later.has_url("https://example.org/a-story/") and later.has_url("https://example.org/b-story/")
+    assert later.written_by("example.org", None, "https://example.org/b-story/") is not None
+    assert later.written_by("example.org", None, "https://example.org/c-story/") is None

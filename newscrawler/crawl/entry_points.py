@@ -168,3 +168,134 @@ def parse_api(response: TextResponse, publisher: type[Publisher]) -> list[Articl
             if ref:
                 found.append(ref)
     return found
+
+
+# --- sites without a profile: entry points found, not configured ---------------------------------------------
+
+#: Where sitemaps usually are when robots.txt names none (plain, WordPress core, Yoast / Rank Math indexes).
+SITEMAP_GUESSES = ("/sitemap.xml", "/wp-sitemap.xml", "/sitemap_index.xml")
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+#: Links never worth fetching as pages: files, WordPress machinery, comment/share/print/login variants.
+_NOT_PAGES = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|json|xml|rss|pdf|docx?|xlsx?|pptx?|zip|rar|7z|gz|mp[34]|avi|mov|"
+    r"webm|ogg|wav|woff2?|ttf|eot)$|/(?:wp-admin|wp-content|wp-includes|wp-json|wp-login\.php|xmlrpc\.php|feed|"
+    r"rss|amp|print|login|logout|register|cart|comment-page-\d+)(?:/|$)|[?&](?:replytocom|share|print|amp|"
+    r"format|output)=", re.IGNORECASE)
+
+
+@dataclass
+class Discovered:
+    """A URL an entry point names, with the date it gives for it (feed ``pubDate``, sitemap ``lastmod``)."""
+
+    url: str
+    date: dt.date | None = None
+
+
+def feed_links(response: TextResponse) -> list[str]:
+    """RSS / Atom feeds a page announces (``<link rel=alternate type=application/rss+xml|atom+xml>``)."""
+    found = []
+    for link in response.css("link[rel~=alternate]"):
+        kind = (link.attrib.get("type") or "").strip().lower()
+        href = _absolute(response, link.attrib.get("href"))
+        if kind in _FEED_TYPES and href and href not in found and "/comments/" not in href:
+            found.append(href)
+    return found
+
+
+def robots_sitemaps(text: str, base: str) -> list[str]:
+    """The ``Sitemap:`` lines of a robots.txt, as absolute URLs."""
+    from urllib.parse import urljoin
+
+    found = []
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "sitemap" and value.strip():
+            url = urljoin(base, value.strip())
+            if url not in found:
+                found.append(url)
+    return found
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    match = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value or "")
+    if not match:
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+def _rfc822_date(value: str | None) -> dt.date | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(value.strip()).date() if value and value.strip() else None
+    except (TypeError, ValueError, IndexError):
+        return _iso_date(value)
+
+
+def _xml(response: TextResponse) -> Selector | None:
+    try:
+        selector = Selector(text=response.text, type="xml")
+        selector.remove_namespaces()
+    except (ValueError, TypeError):  # not XML at all
+        return None
+    return selector
+
+
+def feed_entries(response: TextResponse) -> list[Discovered]:
+    """Item links of any RSS 2.0 / Atom feed, in feed order, each once, with the item's date."""
+    selector = _xml(response)
+    if selector is None:
+        return []
+    found: dict[str, Discovered] = {}
+    for item in selector.xpath("//item | //entry"):
+        link = _absolute(response, item.xpath("link/text()").get() or item.xpath(
+            "link[not(@rel) or @rel='alternate']/@href").get())
+        if link and link not in found:
+            date = item.xpath("pubDate/text() | published/text() | updated/text() | date/text()").get()
+            found[link] = Discovered(link, _rfc822_date(date))
+    return list(found.values())
+
+
+def sitemap_entries(response: TextResponse) -> tuple[list[Discovered], list[Discovered]]:
+    """(page entries, child sitemaps) of any sitemap, news sitemap or sitemap index, each with its date:
+    ``news:publication_date`` when given, else ``lastmod``."""
+    selector = _xml(response)
+    if selector is None:
+        return [], []
+    children = [Discovered(loc.strip(), _iso_date(node.xpath("lastmod/text()").get()))
+                for node in selector.xpath("//sitemap") if (loc := node.xpath("loc/text()").get() or "").strip()]
+    pages = []
+    for node in selector.xpath("//url"):
+        loc = (node.xpath("loc/text()").get() or "").strip()
+        if loc:
+            date = node.xpath("news/publication_date/text()").get() or node.xpath("lastmod/text()").get()
+            pages.append(Discovered(loc, _iso_date(date)))
+    return pages, children
+
+
+def page_links(response: TextResponse, hosts: frozenset[str]) -> list[str]:
+    """Links of an HTML page to other pages of the site (``hosts``), in page order, each once, without
+    fragments; files, WordPress machinery and comment / print / share variants left out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    found: dict[str, None] = {}
+    for href in response.css("a::attr(href)").getall():
+        url = _absolute(response, href)
+        if not url:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in hosts:
+            continue
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+        if not _NOT_PAGES.search(parts.path + (f"?{parts.query}" if parts.query else "")):
+            found.setdefault(url, None)
+    return list(found)
+
+
+def next_page(response: TextResponse) -> str | None:
+    """The page after this one of a paginated listing (``rel=next``, the WordPress ``a.next`` too)."""
+    return _absolute(response, response.css(
+        "link[rel~=next]::attr(href), a[rel~=next]::attr(href), a.next.page-numbers::attr(href)").get())

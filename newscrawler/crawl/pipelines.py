@@ -131,13 +131,14 @@ class DeduplicateArticles:
         adapter = ItemAdapter(item)
         publisher, article_id, url = adapter.get("publisher"), adapter.get("article_id"), adapter.get("url")
         digest = content_hash(adapter.get("title"), adapter.get("body"))
-        if (publisher, article_id) in self.keys or url in self.urls:
+        if (article_id is not None and (publisher, article_id) in self.keys) or url in self.urls:
             self._drop("same_article", adapter)
         if (publisher, digest) in self.digests:
             self._drop("same_text_other_id", adapter, digest)
         if self.store is not None:
             self._check_store(adapter, digest)
-        self.keys.add((publisher, article_id))
+        if article_id is not None:  # articles of a site without a profile may have no id: one per URL
+            self.keys.add((publisher, article_id))
         self.urls.add(url)
         self.digests.add((publisher, digest))
         return item

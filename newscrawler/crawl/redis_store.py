@@ -110,7 +110,9 @@ class RedisSeenStore:
         return ":".join((self.prefix, *map(str, parts)))
 
     def _claim_keys(self, publisher: str, article_id, url: str, digest: str | None) -> list[str]:
-        return [self._key("claim", "id", publisher, article_id), self._key("claim", "url", url),
+        # (an article without an id is claimed by its URL twice over, never under a shared "None")
+        return [self._key("claim", "id", publisher, article_id if article_id is not None else url),
+                self._key("claim", "url", url),
                 self._key("claim", "text", publisher, digest or "-")]
 
     # --- the SeenStore interface -----------------------------------------------------------------------
@@ -141,7 +143,7 @@ class RedisSeenStore:
     def text_written_by(self, publisher: str, digest: str) -> str | None:
         return "" if self.has_content(publisher, digest) else None
 
-    def claim(self, publisher: str, article_id: int, url: str, digest: str | None) -> str:
+    def claim(self, publisher: str, article_id: int | None, url: str, digest: str | None) -> str:
         """``"ok"`` when this worker may write the article now; ``"written"`` when some worker wrote it (by
         id, URL or text); ``"claimed"`` when another worker is writing it (or one that died did, within the
         last ``REDIS_LEASE_SECONDS``: the request then comes back from the frontier and is written)."""
@@ -151,11 +153,12 @@ class RedisSeenStore:
                                               self.owner, self.claim_ms])
         return answer.decode() if isinstance(answer, bytes) else answer
 
-    def mark(self, publisher: str, article_id: int, url: str, digest: str | None) -> None:
+    def mark(self, publisher: str, article_id: int | None, url: str, digest: str | None) -> None:
         """Record an article as written (atomically: all of its keys or none). Call only after the record
         is flushed to the output."""
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.sadd(self._key("ids", publisher), article_id)
+            if article_id is not None:  # a page of a site without a profile may have no id: known by its URL
+                pipe.sadd(self._key("ids", publisher), article_id)
             pipe.sadd(self._key("urls"), url)
             if digest:
                 pipe.sadd(self._key("texts", publisher), digest)
@@ -189,6 +192,13 @@ class RedisSeenStore:
 
     def is_gone(self, publisher: str, url: str) -> bool:
         return bool(self.client.hexists(self._key("gone", publisher), url))
+
+    def note_not_article(self, publisher: str, url: str, reason: str) -> None:
+        """Record that a page of a site without a profile is no article (the ``site`` spider skips it later)."""
+        self.client.hset(self._key("not_article", publisher), url, reason)
+
+    def is_not_article(self, publisher: str, url: str) -> bool:
+        return bool(self.client.hexists(self._key("not_article", publisher), url))
 
     def article_keys(self) -> set[tuple[str, int]]:
         """Every (publisher, article_id) written (for tests and reports; the crawl never loads this)."""

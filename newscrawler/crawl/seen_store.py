@@ -2,9 +2,11 @@
 
 One SQLite file (path: the ``SEEN_STORE_PATH`` setting) shared by every run and every outlet, including
 concurrent runs (two scrapyd jobs): WAL journal, a busy timeout, and ``INSERT OR IGNORE`` so concurrent
-marks neither corrupt the file nor lose updates. Articles are keyed by (publisher, article_id); the
-canonical URL and a digest of the text are indexed too. Nothing about the archive is held in memory: a
-look-up is an indexed query.
+marks neither corrupt the file nor lose updates. Articles are keyed by (publisher, article_id) — the id
+may be null for a site without a profile whose URLs carry none — and by canonical URL; a digest of the text
+is indexed too. Each row names the run that wrote it, so a duplicate within a run is told from an older
+one without holding the run's keys in memory. Nothing about the archive is held in memory: a look-up is
+an indexed query.
 
 It also remembers articles a run found but could not fetch or parse (server errors after every retry, a
 page cut off on every attempt, a failed render): an incremental run stops paginating at the first listing
@@ -34,15 +36,23 @@ logger = logging.getLogger(__name__)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS written_articles (
     publisher    TEXT NOT NULL,
-    article_id   INTEGER NOT NULL,
+    article_id   INTEGER,  -- null: a page of a site without a profile whose URL carries no id
     url          TEXT NOT NULL,
     content_hash TEXT,
     written_at   TEXT NOT NULL,
-    run_id       TEXT,
-    PRIMARY KEY (publisher, article_id)
+    run_id       TEXT
 );
-CREATE INDEX IF NOT EXISTS written_articles_url ON written_articles (url);
+-- Unique indexes: INSERT OR IGNORE keeps one row per article by id and by URL (null ids never collide).
+CREATE UNIQUE INDEX IF NOT EXISTS written_articles_id ON written_articles (publisher, article_id);
+CREATE UNIQUE INDEX IF NOT EXISTS written_articles_url ON written_articles (url);
 CREATE INDEX IF NOT EXISTS written_articles_content ON written_articles (publisher, content_hash);
+CREATE TABLE IF NOT EXISTS not_articles (
+    publisher TEXT NOT NULL,
+    url       TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    noted_at  TEXT NOT NULL,
+    PRIMARY KEY (publisher, url)
+);
 CREATE TABLE IF NOT EXISTS unwritten_articles (
     publisher      TEXT NOT NULL,
     url            TEXT NOT NULL,
@@ -95,9 +105,6 @@ class SeenStore:
         self.run_id = uuid.uuid4().hex
 
     def _migrate_legacy(self) -> None:
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(written_articles)")}
-        if "run_id" not in columns:
-            self.db.execute("ALTER TABLE written_articles ADD COLUMN run_id TEXT")
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if {"seen_articles", "failed_articles"} <= tables:
             self.db.executescript(f"BEGIN IMMEDIATE; {_LEGACY_MIGRATION} COMMIT;")
@@ -123,14 +130,7 @@ class SeenStore:
         return self.has_url(ref.url)
 
     def has_content(self, publisher: str, digest: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM written_articles WHERE publisher = ? AND content_hash = ?",
-                              (publisher, digest)).fetchone()
-        return row is not None
-
-    def claim(self, publisher: str, article_id: int, url: str, digest: str | None) -> str:
-        """``"ok"``: write it. The SQLite store is one machine's: concurrent runs on it do not share their
-        in-flight articles, so there is nothing to claim (the Redis store's claim is exclusive)."""
-        return "ok"
+        return self.text_written_by(publisher, digest) is not None
 
     def written_by(self, publisher: str, article_id: int | None, url: str) -> str | None:
         """The run that wrote the article (by id or URL), None when none did."""
@@ -145,7 +145,12 @@ class SeenStore:
                               (publisher, digest)).fetchone()
         return None if row is None else (row[0] or "")
 
-    def mark(self, publisher: str, article_id: int, url: str, digest: str | None) -> None:
+    def claim(self, publisher: str, article_id: int | None, url: str, digest: str | None) -> str:
+        """``"ok"``: write it. The SQLite store is one machine's: concurrent runs on it do not share their
+        in-flight articles, so there is nothing to claim (the Redis store's claim is exclusive)."""
+        return "ok"
+
+    def mark(self, publisher: str, article_id: int | None, url: str, digest: str | None) -> None:
         """Record an article as written. Call only after the record is flushed to the output."""
         self.db.execute(
             "INSERT OR IGNORE INTO written_articles (publisher, article_id, url, content_hash, written_at, run_id) "
@@ -185,9 +190,22 @@ class SeenStore:
                               (publisher, url)).fetchone()
         return row is not None
 
+    def note_not_article(self, publisher: str, url: str, reason: str) -> None:
+        """Record that a page of a site without a profile is no article (a tag archive, a static page…):
+        later runs of the ``site`` spider do not fetch it again."""
+        self.db.execute(
+            "INSERT INTO not_articles (publisher, url, reason, noted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (publisher, url) DO UPDATE SET reason = excluded.reason, noted_at = excluded.noted_at",
+            (publisher, url, reason, _now()))
+
+    def is_not_article(self, publisher: str, url: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM not_articles WHERE publisher = ? AND url = ?", (publisher, url)).fetchone()
+        return row is not None
+
     def article_keys(self) -> set[tuple[str, int]]:
         """Every (publisher, article_id) written (for tests and reports; the crawl never loads this)."""
-        return set(self.db.execute("SELECT publisher, article_id FROM written_articles").fetchall())
+        return set(self.db.execute(
+            "SELECT publisher, article_id FROM written_articles WHERE article_id IS NOT NULL").fetchall())
 
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM written_articles").fetchone()[0]

@@ -472,7 +472,8 @@ def _parse_unprofiled(response: HtmlResponse, origin: str, now) -> ArticleItem:
         return [attr_fragment(value)] if value else []
 
     first("title", lambda: text(generic.title), page.generic_title)
-    first("published_at", lambda: [generic.published_at], lambda: meta.dates() + meta.time_elements())
+    first("published_at", lambda: [generic.published_at], lambda: meta.dates() + meta.time_elements(),
+          lambda: list(page.generic_date()))
     first("body", page.generic_body)
     body = loader.get_output_value("body")
     first("lead", lambda: [attr_fragment(v) for v in meta.leads()

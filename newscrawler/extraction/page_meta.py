@@ -142,11 +142,11 @@ class PageMeta:
         for text in sources:
             try:
                 data = json.loads(text)
-            except ValueError:
+                for obj in _json_objects(data):
+                    if _types(obj) & ARTICLE_TYPES:
+                        return obj
+            except (ValueError, TypeError, RecursionError):  # garbage, unhashable types, absurd nesting
                 continue
-            for obj in _json_objects(data):
-                if _types(obj) & ARTICLE_TYPES:
-                    return obj
         return {}
 
     def ld_text(self, key: str) -> str | None:

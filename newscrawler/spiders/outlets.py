@@ -26,21 +26,17 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, UsageError
+from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
 from newscrawler.crawl.entry_points import BadApiResponse, parse_api, parse_feed, parse_listing, parse_sitemap
-from newscrawler.crawl.integrity import PAGE_KIND, DamagedPage
-from newscrawler.crawl.middlewares import RedirectLoop, TooManyRedirects
+from newscrawler.crawl.integrity import PAGE_KIND
 from newscrawler.crawl.rendering import render_attempt, render_request
-from newscrawler.crawl.state import seen_store
 from newscrawler.extraction.article import needs_rendering, parse_article
 from newscrawler.profile import ArticleRef, Listing, Publisher
 from newscrawler.publishers import REGISTRY
+from newscrawler.spiders.base import GONE_STATUSES, STATS, NewsSpider  # noqa: F401 - re-exported
 
-STATS = "newscrawler"
-#: An article URL answering these was removed by the outlet: not an error to try again next run.
-GONE_STATUSES = (404, 410)
 
 
 @dataclass(frozen=True)
@@ -100,7 +96,7 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-class OutletSpider(scrapy.Spider):
+class OutletSpider(NewsSpider):
     """Crawls the outlets in :attr:`publishers` (one for an outlet's spider, all for the region's)."""
 
     publishers: tuple[type[Publisher], ...] = ()
@@ -122,7 +118,6 @@ class OutletSpider(scrapy.Spider):
             raise UsageError(f"source={source!r} is not offered by {', '.join(unsupported)}; offered: {offered}")
         self.source = source
         self.rubrics = self._parse_rubrics(rubrics)
-        self._failed_urls: set[str] = set()  # articles this run noted as failed (each once)
 
     # --- argument validation: fail before the first request, with a message that says what to pass ---
 
@@ -162,16 +157,6 @@ class OutletSpider(scrapy.Spider):
             raise UsageError(f"unknown rubric(s) {', '.join(unknown)}; valid rubrics: {', '.join(publisher.rubrics)}")
         return rubrics
 
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        if not settings.getdict("FEEDS"):
-            settings.set("FEEDS", settings.getdict("DEFAULT_FEEDS"), priority="spider")
-
-    @property
-    def store(self):
-        return seen_store(self.crawler)
-
     # --- requests ---------------------------------------------------------------------------------------
 
     #: Articles go before the next listing page: the frontier then holds about one listing page of article
@@ -190,17 +175,6 @@ class OutletSpider(scrapy.Spider):
 
     def listing_request(self, outlet: Outlet, url: str, listing: Listing, page_number: int) -> scrapy.Request:
         return self._request(outlet, url, self.parse_listing, "listing", listing=listing, page_number=page_number)
-
-    def _known(self, ref: ArticleRef) -> bool:
-        if self.store is None:
-            return False
-        if self.store.knows(ref):
-            self.crawler.stats.inc_value(f"{STATS}/articles/known_from_earlier_runs")
-            return True
-        if self.store.is_gone(ref.publisher, ref.url):  # removed by the outlet, still listed
-            self.crawler.stats.inc_value(f"{STATS}/articles/gone_in_earlier_runs")
-            return True
-        return False
 
     # --- navigation -------------------------------------------------------------------------------
 
@@ -300,23 +274,6 @@ class OutletSpider(scrapy.Spider):
             self.logger.info("Fetching %s again: an earlier run could not write it", ref.url)
             yield self.article_request(outlet, ref)
 
-    def _note_failed(self, request, reason: str) -> None:
-        """Remember an article this run could not write, for the next runs to fetch again."""
-        ref = request.cb_kwargs.get("ref") if request is not None else None
-        if ref is None or self.store is None or ref.url in self._failed_urls:
-            return
-        self._failed_urls.add(ref.url)
-        self.store.note_failure(ref.publisher, ref.url, reason)
-        self.crawler.stats.inc_value(f"{STATS}/articles/failed_for_next_run")
-
-    def _note_gone(self, request, status: int) -> None:
-        """Remember an article the outlet removed (404 / 410): later runs neither fetch nor count it."""
-        ref = request.cb_kwargs.get("ref") if request is not None else None
-        if ref is None or self.store is None:
-            return
-        self.store.note_gone(ref.publisher, ref.url, status)
-        self.crawler.stats.inc_value(f"{STATS}/articles/gone")
-
     # --- article pages ------------------------------------------------------------------------------
 
     def parse_article(self, response, slug: str, ref: ArticleRef | None = None):
@@ -395,43 +352,6 @@ class OutletSpider(scrapy.Spider):
         self.logger.error("Render of %s failed after %d attempts (%s); article not emitted",
                           request.url, attempt, reason)
         return None
-
-    # --- what could not be fetched ---------------------------------------------------------------------
-
-    def _bad_response(self, response, reason: str):
-        self.crawler.stats.inc_value(f"{STATS}/bad_response/{reason}")
-        self._note_failed(response.request, reason)
-        self.logger.warning("Skipped %s (%s): status %s, Content-Type %r, %d bytes", response.url, reason,
-                            response.status, response.headers.get("Content-Type", b"").decode("latin-1"),
-                            len(response.body))
-
-    def request_failed(self, failure):
-        request = failure.request
-        error = failure.value
-        if isinstance(error, DamagedPage):  # counted by the integrity middleware
-            self._note_failed(request, error.reason)
-            self.logger.warning("Skipped %s (%s): %s", error.response.url, error.reason, error.detail)
-            return
-        response = getattr(error, "response", None)
-        if response is not None:
-            reason = f"http_{response.status}"
-        elif isinstance(error, RedirectLoop):
-            reason = "redirect_loop"
-        elif isinstance(error, TooManyRedirects):
-            reason = "too_many_redirects"
-        elif isinstance(error, DownloadCancelledError) and "max size" in str(error):
-            reason = "larger_than_download_maxsize"
-        else:
-            reason = type(error).__name__
-        self.crawler.stats.inc_value(f"{STATS}/request_failed/{reason}")
-        if response is not None and response.status in GONE_STATUSES:
-            self._note_gone(request, response.status)
-        else:
-            self._note_failed(request, reason)
-        detail = "" if response is not None else f" ({error})"
-        first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the crawl asked for
-        self.logger.warning("Request failed for %s: %s%s", first_url, reason, detail)
-
 
 def _outlet_spider(publisher: type[Publisher]) -> type[OutletSpider]:
     return type(f"{publisher.__name__}Spider", (OutletSpider,), {
