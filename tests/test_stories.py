@@ -194,19 +194,6 @@ def test_pair_scores_count_misses_and_false_merges():
 
 # --- speed-ups that must not change anything -----------------------------------------------------------------
 
-def test_signature_is_datasketchs_minhash_of_the_shingles(records):
-    from datasketch import MinHash
-
-    from newscrawler.stories.similarity import MINHASH_SCHEME, NUM_PERM, SHINGLE_SIZE
-    from newscrawler.stories.text import normalised_words, word_shingles
-    texts = [record["body"] for record in list(records.values())[:20]] + ["", "одно", "два слова", "ровно три слова"]
-    for text in texts:
-        reference = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
-        reference.update_batch([s.encode("utf-8") for s in word_shingles(normalised_words(text), SHINGLE_SIZE)])
-        assert signature(text).dtype == reference.hashvalues.dtype
-        assert (signature(text) == reference.hashvalues).all(), text[:40]
-
-
 def test_the_screen_never_drops_a_pair_verification_accepts(records):
     import numpy as np
 

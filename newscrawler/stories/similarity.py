@@ -15,13 +15,13 @@ Parameters, from the replicas (kp40, vest, kaluga24; Jaccard of the exact shingl
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
-from hashlib import blake2b, sha1
 
 import numpy as np
 from datasketch import MinHash
 
-from newscrawler.stories.text import normalised_words
+from newscrawler.stories.text import normalised_words, word_shingles
 
 SHINGLE_SIZE = 3
 NUM_PERM = 128
@@ -32,52 +32,30 @@ BANDS = 32
 ROWS = 2
 
 
-#: The MurmurHash3 32-bit finalizer datasketch's "affine32" scheme pre-mixes every input hash with.
-_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
-_EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)   # datasketch's value for an empty set
-_BAND_PREFIXES = [bytes([band]) for band in range(BANDS)]
-_BAND_BYTES = ROWS * 4
-
-
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     # datasketch draws them from a fixed seed, so signatures are stable across processes and runs; made once
     # here because drawing them costs more than hashing a whole article.
-    a, b = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
-    return a, b
+    return MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
 
 
 def signature(text: str) -> np.ndarray:
-    """MinHash signature (``NUM_PERM`` uint32 values) of the text's word shingles.
-
-    Bit for bit what ``datasketch.MinHash(scheme="affine32").update_batch`` gives for the encoded shingles (a test
-    checks it), computed here without its per-call overhead: one SHA-1 per shingle joined into one buffer instead
-    of a ``struct.unpack`` each, no de-duplicating set (a repeated shingle cannot change a minimum) and no
-    MinHash object — 90 → 40 µs for a 90-word article (bench/stories_bench.py)."""
-    words = [word.encode("utf-8") for word in normalised_words(text)]
-    if not words:
-        return _EMPTY.copy()
-    size = min(SHINGLE_SIZE, len(words))
-    digests = b"".join([sha1(b" ".join(words[i:i + size])).digest() for i in range(len(words) - size + 1)])
-    # datasketch's sha1_hash32: the first 4 bytes of each 20-byte digest, little-endian.
-    hashed = np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)
-    s1, m1, s2, m2, s3 = _FMIX32
-    hashed = hashed ^ (hashed >> s1)
-    hashed = hashed * m1
-    hashed = hashed ^ (hashed >> s2)
-    hashed = hashed * m2
-    hashed = hashed ^ (hashed >> s3)
-    a, b = _permutations()
-    return (hashed[:, np.newaxis] * a + b).min(axis=0)  # uint32 arithmetic wraps, as in datasketch
+    """MinHash signature (``NUM_PERM`` uint32 values) of the text's word shingles."""
+    shingles = word_shingles(normalised_words(text), SHINGLE_SIZE)
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=MINHASH_SCHEME)
+    minhash.update_batch([shingle.encode("utf-8") for shingle in shingles])
+    return minhash.hashvalues.astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
     """One key per LSH band: a 31-bit hash of the band's number and values (fits SQLite's 4-byte integers; a
     collision only adds a candidate, which verification rejects)."""
-    data = sig.astype("<u4", copy=False).tobytes()
-    return [int.from_bytes(blake2b(prefix + data[band * _BAND_BYTES:(band + 1) * _BAND_BYTES],
-                                   digest_size=4).digest(), "big") >> 1
-            for band, prefix in enumerate(_BAND_PREFIXES)]
+    keys = []
+    for band in range(BANDS):
+        values = sig[band * ROWS:(band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(bytes([band]) + values, digest_size=4).digest()
+        keys.append(int.from_bytes(digest, "big") >> 1)
+    return keys
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:

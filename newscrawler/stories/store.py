@@ -88,7 +88,8 @@ class SqliteStoryStore(StoryStore):
     crawl's seen-store file, WAL mode, shared by concurrent crawl processes).
 
     Articles are numbered (``story_article.id``) so that each of their 32 band rows holds an integer, not the
-    article key: 17.2 → 6.7 MB for 10k articles (bench/stories_bench.py).  A file of the first layout (tables
+    article key; with the article table's integer key (no text primary key index) the file for 10k synthetic
+    articles is 14.3 MB, was 17.2 MB (bench/stories_bench.py).  A file of the first layout (tables
     ``story_evidence`` and ``story_band``) is converted on open."""
 
     SCHEMA = (
