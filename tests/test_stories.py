@@ -190,3 +190,50 @@ def test_pair_scores_count_misses_and_false_merges():
     scores = pair_scores({"a": "x", "b": "y", "c": "z", "d": "z"}, truth)
     assert (scores.true_pairs, scores.predicted_pairs, scores.truth_pairs) == (0, 1, 1)
     assert scores.precision == 0.0 and scores.recall == 0.0
+
+
+# --- speed-ups that must not change anything -----------------------------------------------------------------
+
+def test_the_screen_never_drops_a_pair_verification_accepts(records):
+    import numpy as np
+
+    from newscrawler.stories.verification import exact_fact_masks, may_be_same_story
+    evidence = [e for e in map(article_evidence, records.values()) if e is not None]
+    signatures = np.array([e.signature for e in evidence])
+    masks = np.array([exact_fact_masks(e.facts) for e in evidence], dtype=np.int64)
+    wide = timedelta(days=10000)  # every pair, whatever its dates
+    dropped = kept_but_rejected = 0
+    for a in evidence:
+        passed = may_be_same_story(a, signatures, masks)
+        for b, keep in zip(evidence, passed):
+            same = verify(a, b, wide).same_story
+            assert keep or not same
+            dropped += not keep
+            kept_but_rejected += keep and not same
+    assert dropped > kept_but_rejected  # and it does screen
+
+
+def test_an_index_file_of_the_first_layout_is_converted(tmp_path, records):
+    import json as json_module
+
+    from newscrawler.stories.similarity import signature_to_bytes
+    path = tmp_path / "seen.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE story_assignment (article_key TEXT PRIMARY KEY, story_id TEXT NOT NULL);
+        CREATE TABLE story_evidence (article_key TEXT PRIMARY KEY, published_ts INTEGER NOT NULL,
+            published_at TEXT NOT NULL, signature BLOB NOT NULL, facts TEXT NOT NULL);
+        CREATE TABLE story_band (band_key INTEGER NOT NULL, published_ts INTEGER NOT NULL, article_key TEXT NOT NULL,
+            PRIMARY KEY (band_key, published_ts, article_key)) WITHOUT ROWID;""")
+    evidence = article_evidence(records["kp40:80456"])
+    old.execute("INSERT INTO story_assignment VALUES ('kp40:80456', 'kp40:80456')")
+    old.execute("INSERT INTO story_evidence VALUES (?, ?, ?, ?, ?)", (
+        "kp40:80456", int(evidence.published_at.timestamp()), evidence.published_at.isoformat(),
+        signature_to_bytes(evidence.signature), json_module.dumps(evidence.facts.to_json(), ensure_ascii=False)))
+    old.commit()
+    old.close()
+
+    index = SqliteStoryIndex(sqlite3.connect(path))
+    assert index.assign(records["vest:163318"]) == "kp40:80456"
+    tables = {name for (name,) in index.store.connection.execute("SELECT name FROM sqlite_master")}
+    assert "story_evidence" not in tables and "story_band" not in tables

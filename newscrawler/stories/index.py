@@ -9,7 +9,7 @@ from newscrawler.stories.facts import extract_facts
 from newscrawler.stories.similarity import band_keys, signature
 from newscrawler.stories.store import SqliteStoryStore, StoredArticle, StoryStore
 from newscrawler.stories.text import story_text
-from newscrawler.stories.verification import ArticleEvidence, verify
+from newscrawler.stories.verification import ArticleEvidence, may_be_same_story, verify
 
 #: Outlets carry a press release within hours, a weekly paper within days; see verification's rule 1.
 DEFAULT_WINDOW = timedelta(days=3)
@@ -64,17 +64,20 @@ class StoryIndex:
 
     def _matching_story(self, evidence: ArticleEvidence, keys: list[int]) -> str | None:
         """The story of the most similar verified candidate (the earliest published on a tie)."""
-        candidates = self.store.candidates(
+        screen = self.store.candidate_screen(
             keys, evidence.published_at - self.window, evidence.published_at + self.window)
-        matches: list[tuple[float, datetime, StoredArticle]] = []
+        passed = may_be_same_story(evidence, screen.signatures, screen.exact_masks)
+        candidates = self.store.load([handle for handle, keep in zip(screen.handles, passed) if keep])
+        matches: list[tuple[float, datetime, str, StoredArticle]] = []
         for candidate in candidates:
             verdict = verify(evidence, candidate.evidence, self.window)
             if verdict.same_story:
-                matches.append((verdict.similarity, candidate.evidence.published_at, candidate))
+                matches.append((verdict.similarity, candidate.evidence.published_at, candidate.article_key,
+                                candidate))
         if not matches:
             return None
-        best = min(matches, key=lambda match: (-match[0], match[1]))
-        return best[2].story_id
+        best = min(matches, key=lambda match: (-match[0], match[1], match[2]))
+        return best[3].story_id
 
 
 class SqliteStoryIndex(StoryIndex):
