@@ -104,7 +104,7 @@ def memory_kib() -> dict[str, int]:
 
 
 def run_synthetic(count: int, synchronous: str) -> dict:
-    baseline = memory_kib()["VmRSS"]  # interpreter + imports (numpy, datasketch → scipy): not the index's
+    baseline = memory_kib()["VmRSS"]  # interpreter + imports (numpy): not the index's
     articles = synthetic_articles(count)
     articles.sort(key=lambda pair: pair[0]["published_at"])
     with tempfile.TemporaryDirectory() as directory:

@@ -237,3 +237,17 @@ def test_an_index_file_of_the_first_layout_is_converted(tmp_path, records):
     assert index.assign(records["vest:163318"]) == "kp40:80456"
     tables = {name for (name,) in index.store.connection.execute("SELECT name FROM sqlite_master")}
     assert "story_evidence" not in tables and "story_band" not in tables
+
+
+def test_minhash_signatures_are_pinned():
+    """Signatures live in a persistent index: a change of scheme, seed or hashing would silently make old and
+    new articles incomparable. These values are datasketch 2.0.0's "affine32" MinHash (seed 1) of the text."""
+    from newscrawler.stories.similarity import signature
+
+    sig = signature("Губернатор провёл совещание о ремонте дорог в Калуге")
+    assert sig.dtype.name == "uint32" and len(sig) == 128
+    assert sig[:4].tolist() == PINNED_SIGNATURE_START
+    assert (signature("") == 0xFFFFFFFF).all()  # no shingles: the empty signature, similar to nothing
+
+
+PINNED_SIGNATURE_START = [64323932, 195318057, 624025458, 1458277798]

@@ -84,7 +84,7 @@ def story_index(crawler):
     outlive the run; in memory for this run alone when there is no seen store."""
     index = getattr(crawler, _STORIES, None)
     if index is None:
-        # numpy/datasketch: imported only when a crawl needs the story step
+        # numpy: imported only when a crawl needs the story step
         from newscrawler.stories.index import SqliteStoryIndex, StoryIndex
 
         window = timedelta(days=crawler.settings.getfloat("STORY_WINDOW_DAYS", 3))

@@ -16,35 +16,61 @@ Parameters, from the replicas (kp40, vest, kaluga24; Jaccard of the exact shingl
 from __future__ import annotations
 
 import hashlib
+import struct
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from newscrawler.stories.text import normalised_words, word_shingles
 
 SHINGLE_SIZE = 3
 NUM_PERM = 128
-#: Named, not defaulted: signatures live in a persistent index, and datasketch's default scheme has changed
-#: before (2.0.0); a different scheme would silently make old and new signatures incomparable.
-MINHASH_SCHEME = "affine32"
 BANDS = 32
 ROWS = 2
+#: The permutations' seed: fixed, so signatures in a persistent index compare across processes and runs.
+SEED = 1
+
+# MinHash here is datasketch's "affine32" scheme (datasketch 2.0.0, seed 1), written out: each shingle's
+# SHA-1, truncated to 32 bits and pre-mixed with the MurmurHash3 finalizer, goes through NUM_PERM affine
+# permutations h -> a·h + b (mod 2^32, odd a); the signature is the minimum per permutation. The library's
+# MinHash is these few lines of numpy, but importing datasketch imports scipy (355 modules, +56 MB of
+# memory in every crawl process: ru_maxrss 71 → 127 MB), which alone would break the crawl's 150 MB
+# budget. tests/test_stories.py pins the signatures.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_NO_SHINGLE = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 
 
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    # datasketch draws them from a fixed seed, so signatures are stable across processes and runs; made once
-    # here because drawing them costs more than hashing a whole article.
-    return MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
+    """(a, b) of the NUM_PERM permutations, drawn once from the fixed seed (drawing them costs more than
+    hashing a whole article)."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (a bijection that spreads weak input hashes); wraps mod 2^32."""
+    s1, m1, s2, m2, s3 = _FMIX
+    values = values ^ (values >> s1)
+    values = values * m1
+    values = values ^ (values >> s2)
+    values = values * m2
+    return values ^ (values >> s3)
 
 
 def signature(text: str) -> np.ndarray:
     """MinHash signature (``NUM_PERM`` uint32 values) of the text's word shingles."""
     shingles = word_shingles(normalised_words(text), SHINGLE_SIZE)
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=MINHASH_SCHEME)
-    minhash.update_batch([shingle.encode("utf-8") for shingle in shingles])
-    return minhash.hashvalues.astype(np.uint32)
+    if not shingles:
+        return _NO_SHINGLE.copy()
+    hashes = np.array([struct.unpack("<I", hashlib.sha1(shingle.encode("utf-8")).digest()[:4])[0]
+                       for shingle in shingles], dtype=np.uint32)
+    a, b = _permutations()
+    with np.errstate(over="ignore"):
+        permuted = _fmix32(hashes)[:, None] * a + b  # shingles × permutations, mod 2^32
+    return permuted.min(axis=0).astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
