@@ -211,8 +211,8 @@ def deployed(scrapyd_service, tmp_path_factory):
     result = scrapyd_deploy(src, "remote", "--version", "1", env=env)
     assert result.returncode == 0, result.stderr + result.stdout + scrapyd_service.log_tail()
     reply = json.loads(result.stdout.strip().splitlines()[-1])
-    # every outlet's spider and the region's: the profiles are found inside the egg too
-    assert reply["status"] == "ok" and reply["project"] == PROJECT and reply["spiders"] == len(REGISTRY.slugs()) + 1, reply
+    # every outlet's spider, the region's and `site`: the profiles are found inside the egg too
+    assert reply["status"] == "ok" and reply["project"] == PROJECT and reply["spiders"] == len(REGISTRY.slugs()) + 2, reply
     return reply
 
 

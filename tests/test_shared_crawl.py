@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+import redis
+
 
 from tests.conftest import PROJECT_DIR, crawl_env
 from tests.crawl_helpers import (assert_union_complete, expected_ids, read_jsonl_strict, start_crawl, stats_of,
@@ -132,6 +134,11 @@ def test_two_workers_write_the_set_once_between_them_and_stop_by_themselves(tmp_
     assert written_by_store(redis_server.url) >= set(ids)
     for out in outputs:
         assert stats_of(out)["finish_reason"] == "finished"
+    # One story index for both (in Redis): every record has its story, each article's story is its own here
+    # (one outlet, its re-published copy dropped by deduplication), whichever worker wrote it.
+    records = [record for out in outputs for record in read_jsonl_strict(out)]
+    assert all(record["story_id"] == f"kp40:{record['article_id']}" for record in records)
+    assert any(key.startswith(b"newscrawler:story:band:") for key in redis.Redis.from_url(redis_server.url).scan_iter())
     # Each listing page and article fetched once between them (robots.txt once per worker).
     targets = [r["target"] for r in server.request_log if r["target"] != "/robots.txt"]
     assert len(targets) == len(set(targets)), "a page was fetched by both workers"
