@@ -10,8 +10,11 @@ TESTS = Path(__file__).resolve().parent
 #: Each outlet's replica folder: expected.jsonl (its records) and, for all but kp40, syndication.json.
 REPLICAS = {"kp40": TESTS / "site", "vest": TESTS / "publishers" / "vest", "kaluga24": TESTS / "publishers" / "kaluga24"}
 OUTLETS = tuple(REPLICAS)
-#: kp40 re-publishes a press release under a second id (identical title and body); the crawl's dedup drops it.
+#: kp40 re-publishes a press release under a second id (identical title and body); the crawl's dedup drops
+#: one of the two (either may come first), and the records here leave out the second.
 DROPPED_BY_DEDUP = {("kp40", 141226)}
+#: The re-published copy → the article it copies: one story.
+TWIN_OF = {"kp40:141226": "kp40:141220"}
 
 
 def load_records() -> list[dict]:
@@ -37,7 +40,8 @@ def truth_labels(records: list[dict]) -> dict[str, str]:
     rewritten = set(labels.values())
     for record in records:
         key = f"{record['publisher']}:{record['article_id']}"
+        original = TWIN_OF.get(key, key)
         if key not in labels:
-            own = f"S-{record['article_id']}"
-            labels[key] = own if record["publisher"] == "kp40" and own in rewritten else key
+            own = f"S-{original.split(':')[1]}"
+            labels[key] = own if record["publisher"] == "kp40" and own in rewritten else original
     return labels

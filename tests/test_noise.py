@@ -129,7 +129,7 @@ def test_fast_path_is_identical_to_the_per_line_pass():
             if not variant:
                 continue
             assert strip_widget_noise(variant) == noise._strip_widget_lines(variant, Kp40.widgets), variant[:200]
-            fast_taken += not Kp40.widgets.anywhere_re.search(" ".join(variant.split()))
+            fast_taken += not Kp40.widgets.anywhere_re.search(variant)
     assert fast_taken > 200  # the comparison did exercise the fast path
 
 

@@ -89,7 +89,7 @@ class Page:
     def __init__(self, response: HtmlResponse, readers: Iterable[type[LayoutReader]] = ()):
         self.root = document_root(response)
         self.url = response.url
-        self.reader = next((cls(self.root) for cls in readers if cls.recognises(self.root)), None)
+        self.reader = next((reader for reader in (cls(self.root) for cls in readers) if reader.recognised), None)
         self.meta = PageMeta(self.root)
 
     @functools.cached_property

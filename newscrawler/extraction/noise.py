@@ -59,9 +59,10 @@ class WidgetRules:
         """Any phrase anywhere in a text: a text without a match has no widget line (the fast path).
 
         A pattern's leading and trailing ``.*`` go: what they match is irrelevant to *whether* the phrase
-        occurs, and an unanchored ``.*`` would make the search quadratic in the text's length."""
+        occurs, and an unanchored ``.*`` would make the search quadratic in the text's length. Its spaces
+        match any run of whitespace, as lines are compared with their whitespace collapsed."""
         phrases = self.always + self.trailing + self.tag_headings + ("eyJpdiI6",)
-        cores = (_OPEN_ENDS.sub("", p) or p for p in phrases)
+        cores = ((_OPEN_ENDS.sub("", p) or p).replace(" ", r"\s+") for p in phrases)
         return re.compile("|".join(f"(?:{core})" for core in cores), re.IGNORECASE)
 
 
@@ -134,8 +135,7 @@ def strip_widget_noise(text: str | None, rules: WidgetRules = GENERIC_WIDGETS) -
     """``text`` without widget lines and Laravel blobs; real paragraphs untouched."""
     if not text:
         return text
-    # No phrase anywhere (whitespace collapsed, as lines are compared): no line can be a widget line.
-    if not rules.anywhere_re.search(" ".join(text.split())):
+    if not rules.anywhere_re.search(text):  # no phrase anywhere: no line can be a widget line
         return _tidy(text)
     return _strip_widget_lines(text, rules)
 

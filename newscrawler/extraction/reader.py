@@ -83,14 +83,20 @@ class LayoutReader:
     cross_links: CrossLinks = CrossLinks()
 
     def __init__(self, root):
-        found = select(root, self.scope) if self.scope else []
+        self.page = root
+        #: Whether the page is of this era (the parser asks each of the profile's readers in turn).
+        self.recognised = self.recognise(root)
+        found = select(root, self.scope) if self.scope and self.recognised else []
         #: Where field selectors are looked up: the article's element, else the page.
         self.root = found[0] if found else root
-        self.page = root
+
+    def recognise(self, root) -> bool:
+        """Whether the page is of this era: the ``marker`` is on it (a reader may find its elements here)."""
+        return bool(self.marker) and bool(select(root, self.marker))
 
     @classmethod
     def recognises(cls, root) -> bool:
-        return bool(cls.marker) and bool(select(root, cls.marker))
+        return cls(root).recognised
 
     # --- reading -----------------------------------------------------------------------------------
 

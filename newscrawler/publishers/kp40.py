@@ -60,14 +60,14 @@ class Current(LayoutReader):
     era = "current"
     cross_links = KP40_CROSS_LINKS
 
-    def __init__(self, root):
-        super().__init__(root)
+    def recognise(self, root) -> bool:
+        """The wrapper with its `.news-view-top` header; its elements are found in the same pass."""
         self.el: dict = {}
         self.tag_links: list = []
         self.tags_boxes: list = []
         wrapper = _wrapper(root)
         if wrapper is None:
-            return
+            return False
         # One pass over the wrapper's class strings (a few dozen), filtered in Python; only the matches get
         # an element proxy. About three times as fast as `.//*[contains(@class, …)]` per class (libxml2's
         # contains() is slow), measured when the extraction benchmark was set up.
@@ -82,11 +82,7 @@ class Current(LayoutReader):
                         self.tags_boxes.append(element)
                 elif token == "news-view-tag":
                     self.tag_links.append(element)
-
-    @classmethod
-    def recognises(cls, root) -> bool:
-        wrapper = _wrapper(root)
-        return wrapper is not None and bool(wrapper.xpath(".//*[contains(concat(' ', @class, ' '), ' news-view-top ')]"))
+        return "news-view-top" in self.el
 
     def _fragment(self, name) -> list[str]:
         element = self.el.get(name)
