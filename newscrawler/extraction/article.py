@@ -380,10 +380,15 @@ def _parse(response: HtmlResponse, publisher, extra_hosts, requested, now) -> Ar
     fill("rubric_name", lambda: escaped(meta.sections()),
          lambda: page.generic_rubric(loader.get_output_value("rubric")))
     fill("published_at", lambda: escaped(meta.dates() + meta.time_elements()), page.generic_date)
-    if page.reader is not None and needs_rendering(response, publisher):
-        layers.used["body"] = None  # a JS placeholder: rendering, not guessing, recovers this body
-    else:
-        fill("body", None, page.generic_body)
+
+    def generic_body_unless_rendered():
+        # A JavaScript placeholder (looked for only when the reader found no body): rendering, not
+        # guessing, recovers this body.
+        if page.reader is not None and needs_rendering(response, publisher):
+            return []
+        return page.generic_body()
+
+    fill("body", None, generic_body_unless_rendered)
 
     def meta_leads():
         body = loader.get_output_value("body")

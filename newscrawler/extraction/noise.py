@@ -54,20 +54,6 @@ class WidgetRules:
     def tag_heading_re(self) -> re.Pattern | None:
         return _whole_line(self.tag_headings)
 
-    @cached_property
-    def anywhere_re(self) -> re.Pattern:
-        """Any phrase anywhere in a text: a text without a match has no widget line (the fast path).
-
-        A pattern's leading and trailing ``.*`` go: what they match is irrelevant to *whether* the phrase
-        occurs, and an unanchored ``.*`` would make the search quadratic in the text's length. Its spaces
-        match any run of whitespace, as lines are compared with their whitespace collapsed."""
-        phrases = self.always + self.trailing + self.tag_headings + ("eyJpdiI6",)
-        cores = ((_OPEN_ENDS.sub("", p) or p).replace(" ", r"\s+") for p in phrases)
-        return re.compile("|".join(f"(?:{core})" for core in cores), re.IGNORECASE)
-
-
-#: A leading or trailing ``.*`` / ``.+`` of a widget pattern (``.*Все права защищены\..*``).
-_OPEN_ENDS = re.compile(r"^\.[*+]\??|\.[*+]\??$")
 
 
 def _whole_line(patterns: tuple[str, ...]) -> re.Pattern | None:
@@ -132,16 +118,14 @@ def _tidy(text: str) -> str:
 
 
 def strip_widget_noise(text: str | None, rules: WidgetRules = GENERIC_WIDGETS) -> str | None:
-    """``text`` without widget lines and Laravel blobs; real paragraphs untouched."""
+    """``text`` without widget lines and Laravel blobs; real paragraphs untouched.
+
+    Line by line: a paragraph is longer than any widget line and fails the length test at once, so the pass
+    costs little (66 µs per kp40 record, against 228 µs for a whole-text search for any phrase that used to
+    decide whether to run it: case-insensitive Cyrillic regexes are slow over long texts).
+    """
     if not text:
         return text
-    if not rules.anywhere_re.search(text):  # no phrase anywhere: no line can be a widget line
-        return _tidy(text)
-    return _strip_widget_lines(text, rules)
-
-
-def _strip_widget_lines(text: str, rules: WidgetRules) -> str:
-    """The per-line pass of :func:`strip_widget_noise` (also its reference in the tests)."""
     if "eyJpdiI6" in text:
         text = _remove_blobs(text)
     lines = [line for line in text.split("\n") if not is_widget_line(line, rules, trailing=False)]

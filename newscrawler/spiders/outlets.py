@@ -281,9 +281,10 @@ class OutletSpider(NewsSpider):
         attempt = render_attempt(response)
         if not isinstance(response, HtmlResponse):  # a browser render is not checked by the middleware
             return self._bad_response(response, "article_not_html")
-        if needs_rendering(response, outlet.publisher):
-            return self._needs_rendering(response, outlet, ref, attempt)
         item = parse_article(response, outlet.publisher, extra_hosts=outlet.extra_hosts, requested=ref)
+        # Only a page whose reader found no body can be a JavaScript placeholder: the look costs nothing else.
+        if not item.get("body") and needs_rendering(response, outlet.publisher):
+            return self._needs_rendering(response, outlet, ref, attempt)
         item["crawled_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self._count_parse(response, item, attempt)
         return item
