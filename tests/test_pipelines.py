@@ -98,3 +98,21 @@ def test_recent_keys_forget_the_oldest():
     for key in ("a", "b", "c"):
         keys.add(key)
     assert "a" not in keys and "b" in keys and "c" in keys and len(keys) == 2
+
+
+def test_a_copy_of_an_article_not_yet_written_is_not_remembered(stats, tmp_path):
+    """A crawl killed between the twin's pipelines and its line must not leave the copy marked as written:
+    the next run would then drop the twin as the copy's duplicate and neither would ever be written."""
+    store = SeenStore(tmp_path / "seen.sqlite3")
+    pipeline = DeduplicateArticles(stats, store=store)
+    pipeline.process_item(article(1))  # passed, not yet written (not marked)
+    with pytest.raises(DropItem):
+        pipeline.process_item(article(2, rubric="society"))
+    assert store.written_by("kp40", 2, "https://www.kp40.ru/news/society/2/") is None
+    store.close()
+    next_run = DeduplicateArticles(stats, store=SeenStore(tmp_path / "seen.sqlite3"))
+    assert next_run.process_item(article(1)) is not None  # the twin is written by the next run
+    with pytest.raises(DropItem):
+        next_run.process_item(article(2, rubric="society"))
+    next_run.item_scraped(article(1))  # the twin's line is written: now the copy is remembered
+    assert next_run.store.written_by("kp40", 2, "https://www.kp40.ru/news/society/2/") is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newscrawler.crawl.seen_store import content_hash
@@ -114,10 +115,23 @@ class DeduplicateArticles:
         self.keys: RecentKeys = RecentKeys(limit)
         self.urls: RecentKeys = RecentKeys(limit)
         self.digests: RecentKeys = RecentKeys(limit)
+        #: Copies dropped while their twin was in flight, by (publisher, digest): in-flight only, so small.
+        self.copies_waiting: dict[tuple[str, str], list[tuple]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, seen_store(crawler))
+        pipeline = cls(crawler.stats, seen_store(crawler))
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        return pipeline
+
+    def item_scraped(self, item):
+        """The record's line is written: remember the copies of it that were dropped meanwhile."""
+        if not self.copies_waiting or self.store is None:
+            return
+        adapter = ItemAdapter(item)
+        digest = content_hash(adapter.get("title"), adapter.get("body"))
+        for publisher, article_id, url in self.copies_waiting.pop((adapter.get("publisher"), digest), ()):
+            self.store.mark(publisher, article_id, url, digest)
 
     def _drop(self, reason: str, adapter: ItemAdapter, digest: str | None = None):
         self.stats.inc_value(f"{STATS_PREFIX}/duplicates/{reason}")
@@ -133,10 +147,13 @@ class DeduplicateArticles:
         digest = content_hash(adapter.get("title"), adapter.get("body"))
         if (article_id is not None and (publisher, article_id) in self.keys) or url in self.urls:
             self._drop("same_article", adapter)
-        if (publisher, digest) in self.digests:
-            self._drop("same_text_other_id", adapter, digest)
         if self.store is not None:
             self._check_store(adapter, digest)
+        if (publisher, digest) in self.digests:
+            # Its twin passed but is not written yet: the copy is remembered once the twin's line is written
+            # (item_scraped). Remembered now, a crawl killed before that would lose both for good.
+            self.copies_waiting.setdefault((publisher, digest), []).append((publisher, article_id, url))
+            self._drop("same_text_other_id", adapter)
         if article_id is not None:  # articles of a site without a profile may have no id: one per URL
             self.keys.add((publisher, article_id))
         self.urls.add(url)
