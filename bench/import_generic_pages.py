@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lxml import etree, html
+from lxml import html
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "generic_pages"
 _LANG = re.compile(rb"<html[^>]*\slang=[\"']?([a-zA-Z]{2})", re.IGNORECASE)

@@ -37,7 +37,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from bench.generate_site import generate  # noqa: E402
-from tests.replica_server import SITE_DIR  # noqa: E402
+from tests.conftest import OUTLET_REPLICAS  # noqa: E402  (each outlet's saved replica)
 
 BUILD_DIR = PROJECT_DIR / "bench" / "build"
 NEW_ARTICLES = 10
@@ -79,9 +79,6 @@ def machine() -> dict:
 
 # --- 1. extraction ------------------------------------------------------------------------------------
 
-#: Each outlet's saved replica (expected.jsonl names its article pages, manifest.json their files).
-REPLICAS = {"kp40": SITE_DIR, "vest": PROJECT_DIR / "tests" / "publishers" / "vest",
-            "kaluga24": PROJECT_DIR / "tests" / "publishers" / "kaluga24"}
 
 
 def saved_article_pages() -> dict[str, list[tuple[str, bytes]]]:
@@ -94,7 +91,7 @@ def saved_article_pages() -> dict[str, list[tuple[str, bytes]]]:
     from newscrawler.publishers import get
 
     pages: dict[str, list[tuple[str, bytes]]] = {}
-    for slug, root in REPLICAS.items():
+    for slug, root in OUTLET_REPLICAS.items():
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
         for line in (root / "expected.jsonl").read_text(encoding="utf-8").splitlines():
             path = urlsplit(json.loads(line)["url"]).path

@@ -14,6 +14,9 @@ import pytest
 from tests.replica_server import SITE_DIR, Replica, ReplicaServer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+#: Each outlet's saved replica: files/, manifest.json, expected.jsonl (and, but for kp40, syndication.json).
+OUTLET_REPLICAS = {"kp40": SITE_DIR, "vest": PROJECT_DIR / "tests" / "publishers" / "vest",
+                   "kaluga24": PROJECT_DIR / "tests" / "publishers" / "kaluga24"}
 
 #: Keys a crawl adds that the saved expectations cannot know.
 RUN_SPECIFIC_KEYS = ("crawled_at", "extraction", "story_id")
@@ -60,6 +63,15 @@ def redis_server():
         pytest.skip(reason)
     with RedisServer() as server:
         yield server
+
+
+@pytest.fixture
+def outlet_servers():
+    """Every outlet's replica served on its own loopback port, by slug."""
+    started = {slug: ReplicaServer(Replica(root=root)).start() for slug, root in OUTLET_REPLICAS.items()}
+    yield started
+    for server in started.values():
+        server.stop()
 
 
 @pytest.fixture

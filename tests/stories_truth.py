@@ -4,11 +4,9 @@ and bench/stories_bench.py."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-TESTS = Path(__file__).resolve().parent
-#: Each outlet's replica folder: expected.jsonl (its records) and, for all but kp40, syndication.json.
-REPLICAS = {"kp40": TESTS / "site", "vest": TESTS / "publishers" / "vest", "kaluga24": TESTS / "publishers" / "kaluga24"}
+from tests.conftest import OUTLET_REPLICAS as REPLICAS
+
 OUTLETS = tuple(REPLICAS)
 #: kp40 re-publishes a press release under a second id (identical title and body); the crawl's dedup drops
 #: one of the two (either may come first), and the records here leave out the second.

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 from scrapy.exceptions import UsageError
 from scrapy.utils.test import get_crawler
 
 from newscrawler.publishers import REGISTRY
 from newscrawler.spiders.outlets import KalugaRegionSpider
+from tests.conftest import OUTLET_REPLICAS as REPLICAS
 from tests.conftest import run_crawl
-from tests.replica_server import SITE_DIR, Replica, ReplicaServer
-
-TESTS = Path(__file__).resolve().parent
-REPLICAS = {"kp40": SITE_DIR, "vest": TESTS / "publishers" / "vest", "kaluga24": TESTS / "publishers" / "kaluga24"}
 #: kp40's re-published pair (same title and body under two ids): either copy is the story's one record.
 KP40_TWINS = {("kp40", 141220), ("kp40", 141226)}
 
@@ -30,11 +25,8 @@ def expected_keys() -> set[tuple[str, int]]:
 
 
 @pytest.fixture
-def servers():
-    started = {slug: ReplicaServer(Replica(root=root)).start() for slug, root in REPLICAS.items()}
-    yield started
-    for server in started.values():
-        server.stop()
+def servers(outlet_servers):
+    return outlet_servers
 
 
 def base_urls(servers) -> str:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-
 from newscrawler.stories.evaluation import pair_scores
 from tests.conftest import run_crawl
-from tests.replica_server import Replica, ReplicaServer
-from tests.stories_truth import REPLICAS, truth_labels
+from tests.stories_truth import truth_labels
 
 
-@pytest.fixture
-def servers():
-    started = {slug: ReplicaServer(Replica(root=root)).start() for slug, root in REPLICAS.items()}
-    yield started
-    for server in started.values():
-        server.stop()
-
-
-def test_outlets_crawled_one_after_another_share_stories(servers, tmp_path, browser):
+def test_outlets_crawled_one_after_another_share_stories(outlet_servers, tmp_path, browser):
     """Complete outlets (kp40's JavaScript-only page rendered), so every rewrite in the truth is there."""
     records = []
     # kp40 first: its articles open the stories that the later runs (new processes, same state file) join
     for slug in ("kp40", "vest", "kaluga24"):
-        result = run_crawl(servers[slug].base_url, tmp_path, spider=slug, output_name=f"{slug}.jsonl")
+        result = run_crawl(outlet_servers[slug].base_url, tmp_path, spider=slug, output_name=f"{slug}.jsonl")
         assert result.returncode == 0, result.log[-3000:]
         assert all(item["story_id"] for item in result.items)
         records += result.items

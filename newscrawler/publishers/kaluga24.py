@@ -70,6 +70,13 @@ class _WordPressReader(LayoutReader):
     featured_caption: str | None = None
     #: The byline element (CSS), or None where the byline is a paragraph of the content.
     byline: str | None = None
+    #: The rubric's tag link (CSS): ``rubric`` is the slug of its ``/tag/<slug>``.
+    rubric_link: str | None = None
+
+    def read_rubric(self):
+        found = select(self.root, f"{self.rubric_link}::attr(href)") if self.rubric_link else []
+        slug = _tag_slug(found[0]) if found else None
+        return [slug] if slug else []
 
     def _content(self):
         found = select(self.root, self.content)
@@ -134,11 +141,7 @@ class Current(_WordPressReader):
     tags = "footer.entry-footer .tags-links a[rel~=tag]"
     image_url = "figure.post-thumbnail img"
     featured_caption = "figure.post-thumbnail figcaption"
-
-    def read_rubric(self):
-        found = select(self.root, "a.news-one__rubric::attr(href)")
-        slug = _tag_slug(found[0]) if found else None
-        return [slug] if slug else []
+    rubric_link = "a.news-one__rubric"
 
 
 class Amp(_WordPressReader):
@@ -154,19 +157,8 @@ class Amp(_WordPressReader):
     tags = ".amp-wp-tax-tag a"
     image_url = "figure.amp-wp-article-featured-image amp-img::attr(src)"
     featured_caption = "figure.amp-wp-article-featured-image .wp-caption-text"
-
-    def _first_tag(self):
-        found = select(self.root, ".amp-wp-tax-tag a")
-        return found[0] if found else None
-
-    def read_rubric(self):
-        tag = self._first_tag()
-        slug = _tag_slug(tag.get("href")) if tag is not None else None
-        return [slug] if slug else []
-
-    def read_rubric_name(self):
-        tag = self._first_tag()
-        return [fragment(tag)] if tag is not None else []
+    # No rubric link on AMP copies: the rubric is the first tag (the theme lists it first).
+    rubric_link = rubric_name = ".amp-wp-tax-tag a"
 
 
 class Archive(_WordPressReader):
@@ -184,11 +176,7 @@ class Archive(_WordPressReader):
     tags = "footer.entry-footer .tags-links a[rel~=tag]"
     image_url = "div.post-thumbnail img"
     featured_caption = "div.post-thumbnail .wp-caption-text, div.post-thumbnail figcaption"
-
-    def read_rubric(self):
-        found = select(self.root, ".post-meta a.post-rubric::attr(href)")
-        slug = _tag_slug(found[0]) if found else None
-        return [slug] if slug else []
+    rubric_link = ".post-meta a.post-rubric"
 
 
 _SLUG = r"(?P<slug>(?=[a-z0-9_-]*[a-z])[a-z0-9_-]+)"
