@@ -42,6 +42,11 @@ DEFAULT_FEEDS = {
     "data/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
 
+# --- Memory: flat however large the archive (see BENCHMARKS.md) ------------------------------------------
+# The request dupefilter remembers the last this many requests (about 2 MB), not every request of the run.
+DUPEFILTER_CLASS = "newscrawler.crawl.dupefilter.RecentRequestsDupeFilter"
+DUPEFILTER_MAX_FINGERPRINTS = 20_000
+
 # --- Damaged responses ------------------------------------------------------------------------------
 # A redirect loop is an error the spider logs and counts (stock Scrapy drops the request silently).
 # Page integrity (cut-off, binary, mis-declared charset) is checked after redirects and decompression

@@ -92,7 +92,7 @@ def test_with_a_store_the_run_keeps_only_records_in_flight_in_memory(stats, tmp_
 
 
 def test_recent_keys_forget_the_oldest():
-    from newscrawler.crawl.pipelines import RecentKeys
+    from newscrawler.crawl.recent_keys import RecentKeys
 
     keys = RecentKeys(limit=2)
     for key in ("a", "b", "c"):
@@ -116,3 +116,21 @@ def test_a_copy_of_an_article_not_yet_written_is_not_remembered(stats, tmp_path)
         next_run.process_item(article(2, rubric="society"))
     next_run.item_scraped(article(1))  # the twin's line is written: now the copy is remembered
     assert next_run.store.written_by("kp40", 2, "https://www.kp40.ru/news/society/2/") is not None
+
+
+def test_the_dupefilter_remembers_recent_requests_only(tmp_path):
+    from scrapy import Request
+
+    from newscrawler.crawl.dupefilter import RecentRequestsDupeFilter
+
+    crawler = get_crawler(settings_dict={"DUPEFILTER_MAX_FINGERPRINTS": 3,
+                                         "DUPEFILTER_CLASS": "newscrawler.crawl.dupefilter.RecentRequestsDupeFilter"})
+    dupefilter = RecentRequestsDupeFilter.from_crawler(crawler)
+    urls = [f"https://www.kp40.ru/news/society/{n}/" for n in range(5)]
+    assert not any(dupefilter.request_seen(Request(url)) for url in urls)
+    assert dupefilter.request_seen(Request(urls[-1]))  # recent: filtered
+    assert not dupefilter.request_seen(Request(urls[0]))  # forgotten: memory stays bounded
+    assert len(dupefilter._fingerprints) == 3
+    with_jobdir = RecentRequestsDupeFilter.from_crawler(get_crawler(settings_dict={"JOBDIR": str(tmp_path)}))
+    assert isinstance(with_jobdir._fingerprints, set)  # a resumable crawl keeps every fingerprint
+    with_jobdir.close("finished")

@@ -17,6 +17,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from newscrawler.crawl.recent_keys import RecentKeys
 from newscrawler.crawl.seen_store import content_hash
 from newscrawler.crawl.state import seen_store, story_index
 from newscrawler.extraction.noise import GENERIC_WIDGETS, WidgetRules, strip_widget_noise
@@ -175,25 +176,6 @@ class DeduplicateArticles:
             self._drop("written_by_other_worker", adapter)
         elif claim == "claimed":
             self._drop("being_written_by_other_worker", adapter)
-
-
-class RecentKeys:
-    """A set that remembers at most ``limit`` keys, forgetting the oldest first (``None``: all of them)."""
-
-    def __init__(self, limit: int | None = None):
-        self.limit = limit
-        self._keys: dict = {}  # insertion-ordered: the first key is the oldest
-
-    def add(self, key) -> None:
-        self._keys[key] = None
-        if self.limit is not None and len(self._keys) > self.limit:
-            del self._keys[next(iter(self._keys))]
-
-    def __contains__(self, key) -> bool:
-        return key in self._keys
-
-    def __len__(self) -> int:
-        return len(self._keys)
 
 
 class AssignStory:
