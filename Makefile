@@ -34,16 +34,12 @@ demo: install
 	echo "$$(wc -l < demo.jsonl) records in demo.jsonl"; \
 	$(BIN)/python -m newscrawler.stories demo.jsonl | head -20; exit $$status
 
-$(VENV)/.bench-deps: requirements-bench.txt $(BIN)/scrapy
-	$(BIN)/pip install -q -r requirements-bench.txt
-	touch $@
-
 ## The benchmark (not part of the tests): extraction, crawl vs scrapy bench, scaling, incremental; ~6-10 min
-bench: $(VENV)/.bench-deps
+bench: install
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 ## A quick look (one small site, short scrapy bench)
-bench-quick: $(VENV)/.bench-deps
+bench-quick: install
 	$(BIN)/python bench/run_bench.py --sizes 500 --scrapy-bench-seconds 10 --repeat 5 $(BENCH_ARGS)
 
 clean:
