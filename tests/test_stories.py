@@ -241,13 +241,15 @@ def test_an_index_file_of_the_first_layout_is_converted(tmp_path, records):
 
 def test_minhash_signatures_are_pinned():
     """Signatures live in a persistent index: a change of scheme, seed or hashing would silently make old and
-    new articles incomparable. These values are datasketch 2.0.0's "affine32" MinHash (seed 1) of the text."""
+    new articles incomparable. These values are the "affine32" MinHash (seed 1) of the text's CRC-32 shingle hashes."""
     from newscrawler.stories.similarity import signature
 
     sig = signature("Губернатор провёл совещание о ремонте дорог в Калуге")
     assert sig.dtype.name == "uint32" and len(sig) == 128
     assert sig[:4].tolist() == PINNED_SIGNATURE_START
     assert (signature("") == 0xFFFFFFFF).all()  # no shingles: the empty signature, similar to nothing
+    assert band_keys(sig)[:2] == PINNED_BAND_KEYS_START
 
 
-PINNED_SIGNATURE_START = [64323932, 195318057, 624025458, 1458277798]
+PINNED_SIGNATURE_START = [242743282, 487707510, 15257444, 53371970]
+PINNED_BAND_KEYS_START = [692853026, 1979218434]

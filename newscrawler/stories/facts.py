@@ -85,15 +85,23 @@ class Facts:
 
 def extract_facts(text: str) -> Facts:
     """The facts of ``text``.  Spans read as dates and times are removed before numbers are collected, so that
-    «15 июня» is one date, not also the number 15."""
-    dates, text_without_dates = _dates(text)
-    times = {f"{int(h):02d}:{m}" for h, m in _TIME.findall(text_without_dates)}
-    text_without_times = _TIME.sub(" ", text_without_dates)
+    «15 июня» is one date, not also the number 15.
+
+    A kind whose mark is nowhere in the text (a colon for times, a month's or weekday's stem) is not searched
+    for: a substring test costs a microsecond, each of these regexes some 30 µs over a 1 kB text."""
+    lowered = text.lower()
+    dates, text_without_dates = _dates(text, lowered)
+    if ":" in text_without_dates:
+        times = {f"{int(h):02d}:{m}" for h, m in _TIME.findall(text_without_dates)}
+        text_without_times = _TIME.sub(" ", text_without_dates)
+    else:
+        times, text_without_times = set(), text_without_dates
     numbers = {_normalised_number(n) for n in _NUMBER.findall(text_without_times)}
     streets = _streets(text)
+    weekdays = _WEEKDAY.findall(text) if any(day in lowered for day in WEEKDAYS) else []
     return Facts(
         dates=frozenset(dates),
-        weekdays=frozenset(WEEKDAYS[m.lower()] for m in _WEEKDAY.findall(text)),
+        weekdays=frozenset(WEEKDAYS[m.lower()] for m in weekdays),
         times=frozenset(times),
         streets=frozenset(streets),
         numbers=frozenset(numbers),
@@ -101,7 +109,7 @@ def extract_facts(text: str) -> Facts:
     )
 
 
-def _dates(text: str) -> tuple[set[str], str]:
+def _dates(text: str, lowered: str) -> tuple[set[str], str]:
     dates: set[str] = set()
 
     def wordy(match: re.Match) -> str:
@@ -118,8 +126,10 @@ def _dates(text: str) -> tuple[set[str], str]:
             return " "
         return match.group(0)
 
-    text = _WORDY_DATE.sub(wordy, text)
-    text = _NUMERIC_DATE.sub(numeric, text)
+    if any(month in lowered for month in MONTHS):
+        text = _WORDY_DATE.sub(wordy, text)
+    if "." in text:
+        text = _NUMERIC_DATE.sub(numeric, text)
     return dates, text
 
 

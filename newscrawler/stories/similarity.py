@@ -7,16 +7,16 @@ Parameters, from the replicas (kp40, vest, kaluga24; Jaccard of the exact shingl
   articles sharing stock phrases score up to 0.33.  Single words and word pairs blur that (every Kaluga article
   shares «в калужской области»), longer shingles drop reworded rewrites below the unrelated ones.
 * ``NUM_PERM = 128``: the Jaccard estimate of a pair then has a standard error of about 0.04 at J = 0.45.
-* ``BANDS = 32`` bands of ``ROWS = 2`` (the first 64 permutations): two texts become candidates with probability
-  1 − (1 − J²)³²: 0.95 at J = 0.3, 0.996 at J = 0.4, 0.9998 at J = 0.5, so a heavier rewrite than any in the data
-  is still found, while 32 band keys per article keep the persistent index small.  Unrelated pairs (J ≈ 0.1) are
-  candidates 28 % of the time; verification rejects them and the time window keeps their number bounded.
+* ``BANDS = 64`` bands of ``ROWS = 2`` (all 128 permutations): two texts become candidates with probability
+  1 − (1 − J²)⁶⁴: 0.983 at J = 0.25, 0.9977 at J = 0.3, 0.99998 at J = 0.4. With 32 bands (0.95 at J = 0.3) a
+  replica rewrite pair whose signatures agree on 20 of the first 64 values shared no band: one miss in twenty at
+  that similarity is too many for a 0.90 recall target over all pairs. Unrelated pairs (J ≈ 0.1) are candidates
+  47 % of the time; the numpy screen and verification reject them, and the time window bounds their number.
 """
 
 from __future__ import annotations
 
-import hashlib
-import struct
+import zlib
 from functools import lru_cache
 
 import numpy as np
@@ -25,17 +25,18 @@ from newscrawler.stories.text import normalised_words, word_shingles
 
 SHINGLE_SIZE = 3
 NUM_PERM = 128
-BANDS = 32
+BANDS = 64
 ROWS = 2
 #: The permutations' seed: fixed, so signatures in a persistent index compare across processes and runs.
 SEED = 1
 
-# MinHash here is datasketch's "affine32" scheme (datasketch 2.0.0, seed 1), written out: each shingle's
-# SHA-1, truncated to 32 bits and pre-mixed with the MurmurHash3 finalizer, goes through NUM_PERM affine
-# permutations h -> a·h + b (mod 2^32, odd a); the signature is the minimum per permutation. The library's
-# MinHash is these few lines of numpy, but importing datasketch imports scipy (355 modules, +56 MB of
-# memory in every crawl process: ru_maxrss 71 → 127 MB), which alone would break the crawl's 150 MB
-# budget. tests/test_stories.py pins the signatures.
+# MinHash written out on numpy, on datasketch's "affine32" scheme (seed 1): each shingle's 32-bit hash,
+# pre-mixed with the MurmurHash3 finalizer, goes through NUM_PERM affine permutations h -> a·h + b (mod 2^32,
+# odd a); the signature is the minimum per permutation. The shingle hash is CRC-32 (zlib) rather than
+# datasketch's SHA-1: the finalizer spreads it, and it costs a third (0.03 against 0.09 ms per article, which
+# the story step's 0.5 ms budget needs). Not the datasketch package itself: importing it imports scipy
+# (355 modules, +56 MB of memory in every crawl process: ru_maxrss 71 → 127 MB), which alone would break the
+# crawl's 150 MB budget. tests/test_stories.py pins the signatures: they live in a persistent index.
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 _NO_SHINGLE = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 
@@ -65,23 +66,26 @@ def signature(text: str) -> np.ndarray:
     shingles = word_shingles(normalised_words(text), SHINGLE_SIZE)
     if not shingles:
         return _NO_SHINGLE.copy()
-    hashes = np.array([struct.unpack("<I", hashlib.sha1(shingle.encode("utf-8")).digest()[:4])[0]
-                       for shingle in shingles], dtype=np.uint32)
+    hashes = np.array([zlib.crc32(shingle.encode("utf-8")) for shingle in shingles], dtype=np.uint32)
     a, b = _permutations()
     with np.errstate(over="ignore"):
         permuted = _fmix32(hashes)[:, None] * a + b  # shingles × permutations, mod 2^32
     return permuted.min(axis=0).astype(np.uint32)
 
 
+#: Odd 64-bit multipliers mixing a band's number and its two values into its key (any fixed odd constants do).
+_BAND_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+_BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64)
+
+
 def band_keys(sig: np.ndarray) -> list[int]:
-    """One key per LSH band: a 31-bit hash of the band's number and values (fits SQLite's 4-byte integers; a
-    collision only adds a candidate, which verification rejects)."""
-    keys = []
-    for band in range(BANDS):
-        values = sig[band * ROWS:(band + 1) * ROWS].tobytes()
-        digest = hashlib.blake2b(bytes([band]) + values, digest_size=4).digest()
-        keys.append(int.from_bytes(digest, "big") >> 1)
-    return keys
+    """One key per LSH band: a 31-bit hash of the band's number and its ROWS (= 2) values, all bands at once
+    (fits SQLite's 4-byte integers; a collision only adds a candidate, which verification rejects)."""
+    rows = sig[:BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
+    first, second, band_mix = _BAND_MIX
+    with np.errstate(over="ignore"):
+        mixed = rows[:, 0] * first ^ rows[:, 1] * second ^ _BAND_NUMBERS * band_mix
+    return (mixed >> np.uint64(33)).astype(np.int64).tolist()
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
