@@ -195,3 +195,26 @@ def test_escaped_text_of_a_childless_block_reads_as_its_markup():
             assert markup_to_text(pair[0]) == markup_to_text(pair[1]), markup
             # …and joined with other blocks, as the body is.
             assert paragraphs("\u2029".join(["<p>x</p>", pair[0], "y"])) == paragraphs("\u2029".join(["<p>x</p>", pair[1], "y"]))
+
+
+def test_a_reader_that_raises_is_a_warning_and_a_counted_field_not_a_silent_fallback(caplog):
+    """A profile reader's exception costs the field its site layer (lower layers stand in), and says so: a
+    WARNING naming reader, page and field, and the field in ``reader_errors`` (the spider counts
+    ``newscrawler/reader_errors/<field>``)."""
+    from newscrawler.publishers.kp40 import Current
+
+    class Broken(Current):
+        def read_title(self):
+            raise ValueError("selector gone")
+
+    class BrokenKp40(Kp40):
+        readers = (Broken,)
+
+    record = RECORDS[80456]
+    with caplog.at_level("WARNING"):
+        item = article.parse_article(response_for(record), BrokenKp40, extra_hosts=LOCAL)
+    assert item["reader_errors"] == ["title"]
+    assert item["title"] == record["title"]  # page metadata stood in
+    assert "title" in item["fallback_fields"] and item["extraction"] == "fallback"
+    assert any("Reader" in r.message and "Broken" in r.message and "title" in r.message for r in caplog.records
+               if r.levelname == "WARNING")
