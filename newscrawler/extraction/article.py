@@ -303,7 +303,8 @@ def resolve_identity(response: HtmlResponse, page: Page, publisher, extra_hosts:
         page_id = publisher.page_article_id(response.text)
         if page_id is not None:
             ref = type(ref)(ref.publisher, ref.url, page_id, ref.rubric)
-    for claimed in (page.meta.canonical, page.meta.meta.get("og:url")):
+    # dict.fromkeys: the canonical link and og:url usually say the same, which is checked once
+    for claimed in dict.fromkeys((page.meta.canonical, page.meta.meta.get("og:url"))):
         if not claimed or not claimed.strip():
             continue
         named = publisher.article_ref(urljoin(response.url, claimed.strip()))
@@ -356,11 +357,12 @@ def _parse(response: HtmlResponse, publisher, extra_hosts, requested, now) -> Ar
     loader.context.update(publisher=publisher, now=now)
 
     ref, conflicts = resolve_identity(response, page, publisher, extra_hosts, requested)
-    loader.add_value("publisher", publisher.slug)
+    identity = {"publisher": publisher.slug}
     if ref is not None:
-        loader.add_value(None, {"url": ref.url, "article_id": ref.article_id})
+        identity.update(url=ref.url, article_id=ref.article_id)
         if ref.rubric:
-            loader.add_value("rubric", ref.rubric)
+            identity["rubric"] = ref.rubric
+    loader.add_value(None, identity)  # field name None: a dict of fields, each through its processor
     loader.context["base_url"] = ref.url if ref else response.url
 
     @functools.cache
