@@ -303,8 +303,7 @@ def resolve_identity(response: HtmlResponse, page: Page, publisher, extra_hosts:
         page_id = publisher.page_article_id(response.text)
         if page_id is not None:
             ref = type(ref)(ref.publisher, ref.url, page_id, ref.rubric)
-    # dict.fromkeys: the canonical link and og:url usually say the same, which is checked once
-    for claimed in dict.fromkeys((page.meta.canonical, page.meta.meta.get("og:url"))):
+    for claimed in (page.meta.canonical, page.meta.meta.get("og:url")):
         if not claimed or not claimed.strip():
             continue
         named = publisher.article_ref(urljoin(response.url, claimed.strip()))
