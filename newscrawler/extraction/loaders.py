@@ -1,7 +1,7 @@
 """``ArticleLoader``: every field's normalisation, as itemloaders input/output processors.
 
 The parser feeds *raw* values: HTML fragments for text (an element's markup, or an attribute/meta value
-escaped to markup — see :func:`newscrawler.parsers.kp40_article.attr_fragment`; the body as one fragment
+escaped to markup — see :func:`newscrawler.extraction.article.attr_fragment`; the body as one fragment
 whose paragraphs are joined by U+2029, :data:`newscrawler.extraction.text.PARAGRAPH_SEPARATOR`), strings or ints for
 numbers. The processors turn them into the record's normal form (ARTICLE_SCHEMA.md). Input processors drop
 what normalises to nothing, so after ``add_value`` ``get_collected_values(field)`` tells whether that
