@@ -1,10 +1,10 @@
 """Body paragraphs of a container element, in reading order, as HTML fragments for the loader.
 
-Shared by the site layer (the ``.news-body`` container, with the site's known non-body blocks) and the
-generic fallback (the densest text container, with generic noise rules). Paragraph-level elements are
+Shared by the profiles' layout readers (their body container, with the outlet's known non-body blocks) and
+the generic layers (the densest text container, with generic noise rules). Paragraph-level elements are
 ``<p>``, ``<h2>``–``<h6>``, block quotes (their paragraphs), list items (``- item``); wrappers such as
 ``<div>`` are descended into; figures, captions, embeds, scripts, ads and whatever ``skip`` names are left
-out, as are the site's cross-link paragraphs («Читайте также: …», «Тем временем …»).
+out, as are cross-link paragraphs («Читайте также: …», «Тем временем …»: :class:`CrossLinks`).
 """
 
 from __future__ import annotations
