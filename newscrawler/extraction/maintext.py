@@ -3,8 +3,6 @@
 * :func:`main_text_container` — the element holding the most paragraph text in its direct ``<p>``
   children (a compact densest-block heuristic), ignoring navigation, asides, footers, headers, scripts,
   styles and widget-looking blocks;
-* :func:`generic_skip` — what inside that container is not body text (widgets, share/tag/comment
-  blocks, captions, ads, bylines) judged by class/id names;
 * :func:`article_scope` — the part of the page that is the article (for bylines, dates, leads, tags).
 """
 
@@ -25,7 +23,7 @@ WIDGET_WORDS = re.compile(
     r"rubric|category|lead|standfirst|dateline|date|time|credit|photo-credit|copyright|embed)(?:$|[\s_-])",
     re.IGNORECASE,
 )
-#: A byline printed as a paragraph (the 2012 layout prints it after the body).
+#: A byline printed as a paragraph (older layouts often print it after the body).
 BYLINE_PARAGRAPH = re.compile(r"^\s*Автор(?:ы)?\s*:", re.IGNORECASE)
 
 _PARAGRAPHS = etree.XPath("//body//p")
@@ -41,17 +39,8 @@ def is_widget_block(element) -> bool:
     return bool(names) and bool(WIDGET_WORDS.search(names))
 
 
-def generic_skip(element) -> bool:
-    """Whether a block inside the main container is page furniture rather than body text."""
-    if element.tag in EXCLUDED_TAGS:
-        return True
-    if is_widget_block(element):
-        return True
-    return is_byline_block(element)
-
-
 def is_byline_block(element, max_chars: int = 200) -> bool:
-    """A short block reading ``Автор: …`` (the 2012 layout prints the byline as the body's last line)."""
+    """A short block reading ``Автор: …`` (older layouts often print the byline as the body's last line)."""
     if element.tag not in ("p", "div", "span", "section"):
         return False
     text = "".join(element.itertext())

@@ -199,6 +199,3 @@ class PageMeta:
 
     def images(self) -> list[str]:
         return _urls(self.article_ld.get("image")) + self.meta_lists.get("og:image", [])
-
-    def article_body(self) -> str | None:
-        return self.ld_text("articleBody")

@@ -20,10 +20,6 @@ from parsel.csstranslator import HTMLTranslator
 
 from newscrawler.extraction.blocks import CrossLinks, body_fragments, outer_html
 
-#: Fields a reader may read, in the order the parser asks for them.
-FIELDS = ("title", "rubric", "rubric_name", "published_at", "body", "lead", "authors", "tags", "image_url",
-          "photo_credit", "comments_count", "views", "reactions_count", "top_story")
-
 
 @lru_cache(maxsize=None)
 def css(selector: str) -> etree.XPath:

@@ -35,7 +35,7 @@ from newscrawler.crawl.rendering import render_attempt, render_request
 from newscrawler.extraction.article import needs_rendering, parse_article
 from newscrawler.profile import ArticleRef, Listing, Publisher
 from newscrawler.publishers import REGISTRY
-from newscrawler.spiders.base import GONE_STATUSES, STATS, NewsSpider  # noqa: F401 - re-exported
+from newscrawler.spiders.base import STATS, NewsSpider
 
 
 
