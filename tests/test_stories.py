@@ -52,6 +52,17 @@ def test_facts_read_dates_times_streets_and_names():
     assert "14.6" in facts.numbers and "15" not in facts.numbers  # the date's day is not also a number
 
 
+@pytest.mark.parametrize("text, dates, times, numbers", [
+    ("с 10:00 15 июня", {"15.06"}, {"10:00"}, set()),
+    ("10, 11 и 12 октября в 2024 году", {"10.10", "11.10", "12.10"}, set(), {"2024"}),
+    ("45.67 и 3.14 — не даты, 15.06.2021 — дата", {"15.06"}, set(), {"45", "67", "3", "14"}),
+    ("1 500 рублей, 25:70 и 8-800-50-50-115", set(), set(), {"1500", "25", "70", "8", "800", "50", "115"}),
+])
+def test_what_digits_start_is_read_once_as_a_date_time_or_number(text, dates, times, numbers):
+    facts = extract_facts(text)
+    assert (facts.dates, facts.times, facts.numbers) == (dates, times, numbers)
+
+
 def test_case_endings_do_not_change_facts():
     assert extract_facts("губернатор Владислав Шапша").names == extract_facts("по словам Владислава Шапши").names
     assert extract_facts("на улице Гагарина").streets == extract_facts("улица Гагарина").streets

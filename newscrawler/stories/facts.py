@@ -29,12 +29,20 @@ WEEKDAYS = {
 STEM_LENGTH = 5
 
 _MONTH = "|".join(MONTHS)
-# «15 июня», «8 и 9 апреля», «с 12 по 14 мая», «10, 11 и 12 октября»
-_WORDY_DATE = re.compile(rf"\b(\d{{1,2}}(?:\s*(?:,|и|по|–|—|-)\s*\d{{1,2}})*)\s+({_MONTH})\b", re.IGNORECASE)
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4}))?\b")
-_TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+# Everything a digit starts, read in one left-to-right pass (each branch is tried in this order at a digit):
+# a wordy date («15 июня», «8 и 9 апреля», «с 12 по 14 мая», «10, 11 и 12 октября»), a numeric date («15.06»,
+# «15.06.2021»), a time («9:00»), else a number («14,6», «1 500»).  A date's or time's digits are therefore
+# never also numbers (and digits glued to a letter, «А10:30», read like any other).  The leading lookahead lets the engine skip from digit to digit: without it all four
+# branches are tried at every character (120 µs over a 1 kB text against 20 µs; four separate passes, each
+# removing what it read, cost ~110 µs).
+_DIGIT_FACT = re.compile(rf"""(?=\d)(?:
+      (?P<days>\d{{1,2}}(?:\s*(?:,|и|по|–|—|-)\s*\d{{1,2}})*)\s+(?P<month>{_MONTH})\b
+    | (?P<day>\d{{1,2}})\.(?P<month_number>\d{{1,2}})(?:\.(?:\d{{2}}|\d{{4}}))?\b
+    | (?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)\b
+    | (?P<number>\d+(?:[ \u00a0\u202f]\d{{3}})*(?:,\d+)?)
+)""", re.IGNORECASE | re.VERBOSE)
+_NUMBER = re.compile(r"\d+")
 _WEEKDAY = re.compile(r"\b(?:в|во)\s+(" + "|".join(WEEKDAYS) + r")\w*", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:,\d+)?")
 
 _STREET_KIND = (r"ул\.|улиц\w*|пер\.|переул\w*|просп\.|проспект\w*|пр-т|ш\.|шоссе|бульвар\w*|б-р|пл\.|площад\w*"
                 r"|наб\.|набережн\w*|проезд\w*|тупик\w*|мкр\.?|микрорайон\w*")
@@ -42,14 +50,15 @@ _NAME_WORD = r"[А-ЯЁ][а-яёА-ЯЁ-]+"
 # «ул. Ленина», «улице Генерала Попова», «переулок Старичков», «проспекте Ленина»
 _STREET_AFTER_KIND = re.compile(rf"(?:{_STREET_KIND})\s+((?:{_NAME_WORD}|\d+-?\w*)(?:\s+{_NAME_WORD})?)")
 # «Грабцевском шоссе», «Театральной площади» (the adjective is the name)
-_STREET_BEFORE_KIND = re.compile(rf"({_NAME_WORD})\s+(?:шоссе|проспект\w*|переул\w*|бульвар\w*|проезд\w*|площад\w*"
-                                 rf"|набережн\w*)")
+_KINDS_AFTER_THEIR_NAME = ("шоссе", "проспект", "переул", "бульвар", "проезд", "площад", "набережн")
+_STREET_BEFORE_KIND = re.compile(rf"({_NAME_WORD})\s+(?:{'|'.join(_KINDS_AFTER_THEIR_NAME)})")
 # a list item of an outage notice under «на улицах:» — «- Гагарина, 1–15;»
 _STREET_LIST_ITEM = re.compile(rf"^-\s+({_NAME_WORD}(?:\s+{_NAME_WORD})?),\s*\d", re.MULTILINE)
 # A capitalised word is a name or a place unless it opens a sentence, a paragraph, a list item or a quotation:
 # then it is capitalised anyway.  These are the characters that precede such an opening (spaces skipped).
 _OPENERS = set(".!?…:;«\"“„—–-\n")
-_CAPITALISED = re.compile(rf"\b{_NAME_WORD}")
+# (the lookahead lets the engine skip to capitals before testing the word boundary: half the time of \b first)
+_CAPITALISED = re.compile(rf"(?=[А-ЯЁ])\b{_NAME_WORD}")
 
 
 def stem(word: str) -> str:
@@ -84,53 +93,40 @@ class Facts:
 
 
 def extract_facts(text: str) -> Facts:
-    """The facts of ``text``.  Spans read as dates and times are removed before numbers are collected, so that
-    «15 июня» is one date, not also the number 15.
-
-    A kind whose mark is nowhere in the text (a colon for times, a month's or weekday's stem) is not searched
-    for: a substring test costs a microsecond, each of these regexes some 30 µs over a 1 kB text."""
+    """The facts of ``text``.  A kind whose mark is nowhere in the text (a weekday's stem, a street kind) is not
+    searched for: a substring test costs a microsecond, each of these regexes some 20–30 µs over a 1 kB text."""
     lowered = text.lower()
-    dates, text_without_dates = _dates(text, lowered)
-    if ":" in text_without_dates:
-        times = {f"{int(h):02d}:{m}" for h, m in _TIME.findall(text_without_dates)}
-        text_without_times = _TIME.sub(" ", text_without_dates)
-    else:
-        times, text_without_times = set(), text_without_dates
-    numbers = {_normalised_number(n) for n in _NUMBER.findall(text_without_times)}
-    streets = _streets(text)
+    dates, times, numbers = _digit_facts(text)
     weekdays = _WEEKDAY.findall(text) if any(day in lowered for day in WEEKDAYS) else []
     return Facts(
         dates=frozenset(dates),
         weekdays=frozenset(WEEKDAYS[m.lower()] for m in weekdays),
         times=frozenset(times),
-        streets=frozenset(streets),
+        streets=frozenset(_streets(text)),
         numbers=frozenset(numbers),
         names=frozenset(_names(text)),
     )
 
 
-def _dates(text: str, lowered: str) -> tuple[set[str], str]:
+def _digit_facts(text: str) -> tuple[set[str], set[str], set[str]]:
+    """Dates (``DD.MM``), times (``HH:MM``) and numbers of the text, from one pass of :data:`_DIGIT_FACT`."""
     dates: set[str] = set()
-
-    def wordy(match: re.Match) -> str:
-        month = MONTHS[match.group(2).lower()]
-        for day in re.findall(r"\d{1,2}", match.group(1)):
-            if 1 <= int(day) <= 31:
-                dates.add(f"{int(day):02d}.{month:02d}")
-        return " "
-
-    def numeric(match: re.Match) -> str:
-        day, month = int(match.group(1)), int(match.group(2))
-        if 1 <= day <= 31 and 1 <= month <= 12:
-            dates.add(f"{day:02d}.{month:02d}")
-            return " "
-        return match.group(0)
-
-    if any(month in lowered for month in MONTHS):
-        text = _WORDY_DATE.sub(wordy, text)
-    if "." in text:
-        text = _NUMERIC_DATE.sub(numeric, text)
-    return dates, text
+    times: set[str] = set()
+    numbers: set[str] = set()
+    for match in _DIGIT_FACT.finditer(text):
+        if match["number"]:
+            numbers.add(_normalised_number(match["number"]))
+        elif match["hour"]:
+            times.add(f"{int(match['hour']):02d}:{match['minute']}")
+        elif match["month"]:
+            month = MONTHS[match["month"].lower()]
+            dates.update(f"{int(day):02d}.{month:02d}" for day in _NUMBER.findall(match["days"])
+                         if 1 <= int(day) <= 31)
+        elif 1 <= int(match["day"]) <= 31 and 1 <= int(match["month_number"]) <= 12:
+            dates.add(f"{int(match['day']):02d}.{int(match['month_number']):02d}")
+        else:  # 45.67: not a date, two numbers
+            numbers.update(_NUMBER.findall(match[0]))
+    return dates, times, numbers
 
 
 def _normalised_number(number: str) -> str:
@@ -139,7 +135,8 @@ def _normalised_number(number: str) -> str:
 
 def _streets(text: str) -> set[str]:
     names = [m.group(1) for m in _STREET_AFTER_KIND.finditer(text)]
-    names += [m.group(1) for m in _STREET_BEFORE_KIND.finditer(text)]
+    if any(kind in text for kind in _KINDS_AFTER_THEIR_NAME):
+        names += [m.group(1) for m in _STREET_BEFORE_KIND.finditer(text)]
     names += [m.group(1) for m in _STREET_LIST_ITEM.finditer(text)]
     return {" ".join(stem(word) for word in name.split()) for name in names}
 
