@@ -53,3 +53,14 @@ def test_redis_prune_forgets_evidence_but_keeps_assignments(redis_client):
     assert index.assign(records["vest:163318"]) == "vest:163318"  # its rewrite no longer finds it
     assert not [key for key in redis_client.scan_iter("test:story:band:*") if redis_client.zcard(key)
                 and redis_client.zscore(key, "kp40:80456") is not None]
+
+
+def test_redis_evidence_of_another_signature_scheme_is_dropped(redis_client, caplog):
+    records = {article_key(record): record for record in load_records()}
+    assert redis_index(redis_client).assign(records["kp40:80456"]) == "kp40:80456"
+    redis_client.set("test:story:signature_scheme", "md5-shingles")
+    index = redis_index(redis_client)
+    assert "dropped the evidence of 1 articles" in caplog.text
+    assert index.assign(records["kp40:80456"]) == "kp40:80456"    # its story id stays
+    assert index.assign(records["vest:163318"]) == "vest:163318"  # but it is no longer a candidate
+    assert index.assign(records["kaluga24:38215"]) == "vest:163318"  # new evidence is compared as usual

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from newscrawler.stories.facts import extract_facts
-from newscrawler.stories.similarity import band_keys, signature
+from newscrawler.stories.similarity import signature
 from newscrawler.stories.store import SqliteStoryStore, StoredArticle, StoryStore
 from newscrawler.stories.text import story_text
 from newscrawler.stories.verification import ArticleEvidence, may_be_same_story, verify
@@ -49,25 +49,24 @@ class StoryIndex:
         """The story id of ``record``; the same on every call for one (publisher, article_id)."""
         key = article_key(record)
         evidence = article_evidence(record)  # computed before taking the lock: it is the slow part
-        keys = band_keys(evidence.signature) if evidence else []
         with self.store.exclusive():
             existing = self.store.story_of(key)
             if existing is not None:
                 return existing
-            story_id = self._matching_story(evidence, keys) if evidence else None
+            story_id = self._matching_story(evidence) if evidence else None
             story_id = story_id or key
-            self.store.add(key, story_id, evidence, keys)
+            self.store.add(key, story_id, evidence)
             return story_id
 
     def prune(self, before: datetime) -> int:
         return self.store.prune(before)
 
-    def _matching_story(self, evidence: ArticleEvidence, keys: list[int]) -> str | None:
+    def _matching_story(self, evidence: ArticleEvidence) -> str | None:
         """The story of the most similar verified candidate (the earliest published on a tie)."""
         screen = self.store.candidate_screen(
-            keys, evidence.published_at - self.window, evidence.published_at + self.window)
+            evidence.signature, evidence.published_at - self.window, evidence.published_at + self.window)
         passed = may_be_same_story(evidence, screen.signatures, screen.exact_masks)
-        candidates = self.store.load([handle for handle, keep in zip(screen.handles, passed) if keep])
+        candidates = self.store.load([screen.handles[row] for row in passed])
         matches: list[tuple[float, datetime, str, StoredArticle]] = []
         for candidate in candidates:
             verdict = verify(evidence, candidate.evidence, self.window)

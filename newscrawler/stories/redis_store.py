@@ -9,6 +9,8 @@ a shared crawl assigns story ids from one index (the story logic stays in
 * ``band:<key>`` — sorted set per LSH band key: article keys scored by publication time, so candidates are
   looked up by band within the time window;
 * ``published`` — sorted set of every stored article by publication time (what :meth:`prune` walks);
+* ``signature_scheme`` — the :data:`~newscrawler.stories.similarity.SIGNATURE_SCHEME` of the stored signatures:
+  evidence of another scheme is dropped when a store opens (assignments stay), as in the SQLite store;
 * ``lock`` — the lock one assignment holds (read, decide, write): two workers never open two stories for one
   event at the same moment.
 
@@ -20,14 +22,17 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
 from newscrawler.stories.facts import Facts
-from newscrawler.stories.similarity import signature_from_bytes, signature_to_bytes
+from newscrawler.stories.similarity import SIGNATURE_SCHEME, band_keys, signature_from_bytes, signature_to_bytes
 from newscrawler.stories.store import StoredArticle, StoryStore
 from newscrawler.stories.verification import ArticleEvidence
+
+logger = logging.getLogger(__name__)
 
 
 def _timestamp(moment: datetime) -> int:
@@ -42,6 +47,8 @@ class RedisStoryStore(StoryStore):
         self.prefix = f"{prefix}:story"
         # A worker killed while holding the lock releases it when it expires; an assignment takes milliseconds.
         self.lock = client.lock(self._key("lock"), timeout=lock_seconds, blocking_timeout=4 * lock_seconds)
+        with self.exclusive():
+            self._drop_evidence_of_another_scheme()
 
     @classmethod
     def from_crawler(cls, crawler, client) -> "RedisStoryStore":
@@ -59,15 +66,29 @@ class RedisStoryStore(StoryStore):
         finally:
             self.lock.release()
 
+    def _drop_evidence_of_another_scheme(self) -> None:
+        """Signatures of another scheme cannot be compared with new ones: drop that evidence, keep assignments."""
+        scheme = self.client.get(self._key("signature_scheme"))
+        if scheme is not None and scheme.decode() == SIGNATURE_SCHEME:
+            return
+        dropped = self.client.hlen(self._key("article"))
+        if dropped:
+            evidence_keys = [self._key("article"), self._key("published"),
+                             *self.client.scan_iter(self._key("band", "*"), count=1000)]
+            self.client.delete(*evidence_keys)
+            logger.warning(
+                "Story index: dropped the evidence of %d articles, hashed by an earlier signature scheme (%s); "
+                "their story ids stay, but articles published from now on are not compared with them",
+                dropped, scheme.decode() if scheme else "unrecorded")
+        self.client.set(self._key("signature_scheme"), SIGNATURE_SCHEME)
+
     def story_of(self, article_key: str) -> str | None:
         value = self.client.hget(self._key("assignment"), article_key)
         return value.decode() if value is not None else None
 
-    def candidates(self, band_keys: list[int], since: datetime, until: datetime) -> list[StoredArticle]:
-        if not band_keys:
-            return []
+    def candidates(self, signature, since: datetime, until: datetime) -> list[StoredArticle]:
         with self.client.pipeline(transaction=False) as pipe:
-            for key in band_keys:
+            for key in band_keys(signature):
                 pipe.zrangebyscore(self._key("band", key), _timestamp(since), _timestamp(until))
             found = sorted({member.decode() for members in pipe.execute() for member in members})
         if not found:
@@ -75,19 +96,20 @@ class RedisStoryStore(StoryStore):
         stored = self.client.hmget(self._key("article"), found)
         return [_stored_article(key, json.loads(value)) for key, value in zip(found, stored) if value is not None]
 
-    def add(self, article_key: str, story_id: str, evidence: ArticleEvidence | None, band_keys: list[int]) -> None:
+    def add(self, article_key: str, story_id: str, evidence: ArticleEvidence | None) -> None:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hset(self._key("assignment"), article_key, story_id)
             if evidence is not None:
                 published_ts = _timestamp(evidence.published_at)
+                keys = band_keys(evidence.signature)
                 pipe.hset(self._key("article"), article_key, json.dumps({
                     "story_id": story_id,
                     "published_at": evidence.published_at.isoformat(),
                     "signature": base64.b64encode(signature_to_bytes(evidence.signature)).decode("ascii"),
                     "facts": evidence.facts.to_json(),
-                    "band_keys": band_keys,
+                    "band_keys": keys,
                 }, ensure_ascii=False))
-                for key in band_keys:
+                for key in keys:
                     pipe.zadd(self._key("band", key), {article_key: published_ts})
                 pipe.zadd(self._key("published"), {article_key: published_ts})
             pipe.execute()

@@ -1,4 +1,5 @@
-"""Candidate search by text similarity: MinHash signatures of word shingles and their LSH band keys.
+"""Text similarity: MinHash signatures of word shingles, and their LSH band keys (the Redis store's candidate
+look-up; the SQLite store screens every article of the window with the signatures themselves).
 
 Parameters, from the replicas (kp40, vest, kaluga24; Jaccard of the exact shingle sets, see bench/stories_bench.py):
 
@@ -21,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from newscrawler.stories.text import normalised_words, word_shingles
+from newscrawler.stories.text import normalised_words
 
 SHINGLE_SIZE = 3
 NUM_PERM = 128
@@ -30,14 +31,19 @@ ROWS = 2
 #: The permutations' seed: fixed, so signatures in a persistent index compare across processes and runs.
 SEED = 1
 
-# MinHash written out on numpy, on datasketch's "affine32" scheme (seed 1): each shingle's 32-bit hash,
-# pre-mixed with the MurmurHash3 finalizer, goes through NUM_PERM affine permutations h -> a·h + b (mod 2^32,
-# odd a); the signature is the minimum per permutation. The shingle hash is CRC-32 (zlib) rather than
-# datasketch's SHA-1: the finalizer spreads it, and it costs a third (0.03 against 0.09 ms per article, which
-# the story step's 0.5 ms budget needs). Not the datasketch package itself: importing it imports scipy
-# (355 modules, +56 MB of memory in every crawl process: ru_maxrss 71 → 127 MB), which alone would break the
-# crawl's 150 MB budget. tests/test_stories.py pins the signatures: they live in a persistent index.
+# MinHash written out on numpy, on datasketch's "affine32" scheme (seed 1): each shingle's 32-bit hash, pre-mixed
+# with the MurmurHash3 finalizer, goes through NUM_PERM affine permutations h -> a·h + b (mod 2^32, odd a); the
+# signature is the minimum per permutation (a shingle repeated in the text changes no minimum, so the shingles
+# need not be made a set).  A shingle's hash is built from its words' hashes — the CRC-32 (zlib) of each word,
+# spread by the finalizer, weighted by its place in the shingle — so that no shingle string is ever built:
+# 0.08 ms per replica article against 0.13 ms hashing each shingle's text.  Not the datasketch package itself:
+# importing it imports scipy (355 modules, +56 MB of memory in every crawl process: ru_maxrss 71 → 127 MB),
+# which alone would break the crawl's 150 MB budget. tests/test_stories.py pins the signatures: they live in a
+# persistent index, whose stores drop evidence of another SIGNATURE_SCHEME.
+SIGNATURE_SCHEME = "minhash-affine32-seed1-128-crc32-word-3-shingles"
 _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+#: Odd 32-bit multipliers weighting a word's hash by its place in a shingle (any fixed odd constants do).
+_SHINGLE_PLACE_MIX = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
 _NO_SHINGLE = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 
 
@@ -61,16 +67,26 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> s3)
 
 
+def shingle_hashes(words: list[str]) -> np.ndarray:
+    """One 32-bit hash per run of SHINGLE_SIZE consecutive words (a text shorter than that is one shingle)."""
+    with np.errstate(over="ignore"):
+        word_hashes = _fmix32(np.array([zlib.crc32(word.encode("utf-8")) for word in words], dtype=np.uint32))
+        count = max(1, len(words) - SHINGLE_SIZE + 1)
+        hashes = np.zeros(count, dtype=np.uint32)
+        for place, weight in enumerate(_SHINGLE_PLACE_MIX[:min(len(words), SHINGLE_SIZE)]):
+            hashes += word_hashes[place:place + count] * weight
+        return _fmix32(hashes)
+
+
 def signature(text: str) -> np.ndarray:
     """MinHash signature (``NUM_PERM`` uint32 values) of the text's word shingles."""
-    shingles = word_shingles(normalised_words(text), SHINGLE_SIZE)
-    if not shingles:
+    words = normalised_words(text)
+    if not words:
         return _NO_SHINGLE.copy()
-    hashes = np.array([zlib.crc32(shingle.encode("utf-8")) for shingle in shingles], dtype=np.uint32)
     a, b = _permutations()
     with np.errstate(over="ignore"):
-        permuted = _fmix32(hashes)[:, None] * a + b  # shingles × permutations, mod 2^32
-    return permuted.min(axis=0).astype(np.uint32)
+        permuted = shingle_hashes(words)[:, None] * a + b  # shingles × permutations, mod 2^32
+    return permuted.min(axis=0)
 
 
 #: Odd 64-bit multipliers mixing a band's number and its two values into its key (any fixed odd constants do).

@@ -7,18 +7,22 @@ backend (Redis, say) only has to provide these few operations; all story logic s
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from newscrawler.stories.facts import Facts
-from newscrawler.stories.similarity import NUM_PERM, band_keys as signature_band_keys, signature_from_bytes, signature_to_bytes
+from newscrawler.stories.similarity import NUM_PERM, SIGNATURE_SCHEME, signature_from_bytes, signature_to_bytes
 from newscrawler.stories.verification import EXACT_KINDS, ArticleEvidence, exact_fact_masks
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class CandidateScreen:
     """The candidates of an article in the compact form the index screens them by (see
     :func:`~newscrawler.stories.verification.may_be_same_story`); row i of each array is ``handles[i]``."""
 
-    handles: list[Any]          # what :meth:`StoryStore.load` takes to read a candidate in full
+    handles: Sequence[Any]      # what :meth:`StoryStore.load` takes to read a candidate in full
     signatures: np.ndarray      # n × NUM_PERM uint32
     exact_masks: np.ndarray     # n × len(EXACT_KINDS) int64
 
@@ -51,11 +55,12 @@ class StoryStore(ABC):
         """The story id an article was assigned, if it was."""
 
     @abstractmethod
-    def candidates(self, band_keys: list[int], since: datetime, until: datetime) -> list[StoredArticle]:
-        """Articles published within [since, until] sharing at least one LSH band key."""
+    def candidates(self, signature: np.ndarray, since: datetime, until: datetime) -> list[StoredArticle]:
+        """Articles published within [since, until] that may be similar to a text of this signature (a store
+        may return more — every article of those days, say: the index verifies time and text)."""
 
     @abstractmethod
-    def add(self, article_key: str, story_id: str, evidence: ArticleEvidence | None, band_keys: list[int]) -> None:
+    def add(self, article_key: str, story_id: str, evidence: ArticleEvidence | None) -> None:
         """Record an assignment; with evidence, also make the article a future candidate."""
 
     @abstractmethod
@@ -65,9 +70,9 @@ class StoryStore(ABC):
     # The two methods below let the index screen candidates before reading them in full.  These defaults build
     # on candidates(), so a backend is correct without them; it overrides both to be fast.
 
-    def candidate_screen(self, band_keys: list[int], since: datetime, until: datetime) -> CandidateScreen:
+    def candidate_screen(self, signature: np.ndarray, since: datetime, until: datetime) -> CandidateScreen:
         """The candidates of :meth:`candidates`, as signatures and exact-fact masks."""
-        articles = self.candidates(band_keys, since, until)
+        articles = self.candidates(signature, since, until)
         return CandidateScreen(
             handles=articles,
             signatures=np.array([a.evidence.signature for a in articles], dtype=np.uint32).reshape(-1, NUM_PERM),
@@ -83,19 +88,63 @@ def _timestamp(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+SECONDS_PER_DAY = 86400
+
+
 def _day(moment: datetime) -> int:
-    """Days since 1970 (UTC) of a moment: the band rows' first key."""
-    return _timestamp(moment) // 86400
+    """Days since 1970 (UTC) of a moment."""
+    return _timestamp(moment) // SECONDS_PER_DAY
+
+
+#: Days of articles whose screening columns the SQLite store keeps in memory (least recently used first out).
+#: A crawl's window (± STORY_WINDOW_DAYS around each article) needs 7 at the default 3 days; more days help an
+#: archive crawl that walks back and forth in time. 0.54 KB per article (up to twice that while a day's arrays
+#: have room to grow): 31 days of 300 articles is 5–10 MB.
+CACHED_DAYS = 31
+
+
+class _DayOfArticles:
+    """The screening columns of one publication day's articles: id and exact-fact masks (``numbers``:
+    n × (1 + len(EXACT_KINDS)) int64) and signatures (n × NUM_PERM uint32), in arrays that grow by doubling so
+    that adding an article does not copy the day.  Most days of an archive have few articles or none."""
+
+    NO_NUMBERS = np.empty((0, 1 + len(EXACT_KINDS)), dtype=np.int64)
+    NO_SIGNATURES = np.empty((0, NUM_PERM), dtype=np.uint32)
+
+    def __init__(self) -> None:
+        self._numbers = self.NO_NUMBERS
+        self._signatures = self.NO_SIGNATURES
+        self.size = 0
+
+    def append(self, article_id: int, masks: tuple[int, ...], signature: np.ndarray) -> None:
+        if self.size == len(self._numbers):
+            capacity = max(8, 2 * self.size)
+            self._numbers = np.resize(self._numbers, (capacity, self._numbers.shape[1]))
+            self._signatures = np.resize(self._signatures, (capacity, NUM_PERM))
+        self._numbers[self.size] = (article_id, *masks)
+        self._signatures[self.size] = signature
+        self.size += 1
+
+    @property
+    def numbers(self) -> np.ndarray:
+        return self._numbers[:self.size]
+
+    @property
+    def signatures(self) -> np.ndarray:
+        return self._signatures[:self.size]
 
 
 class SqliteStoryStore(StoryStore):
-    """Tables ``story_assignment``, ``story_article`` and ``story_band_by_day`` in a connection it is given (the
-    crawl's seen-store file, WAL mode, shared by concurrent crawl processes).
+    """Tables ``story_assignment`` and ``story_article`` in a connection it is given (the crawl's seen-store
+    file, WAL mode, shared by concurrent crawl processes).
 
-    Articles are numbered (``story_article.id``) so that each of their 32 band rows holds an integer, not the
-    article key; with the article table's integer key (no text primary key index) the file for 10k synthetic
-    articles is 14.3 MB, was 17.2 MB (bench/stories_bench.py).  A file of the first layout (tables
-    ``story_evidence`` and ``story_band``) is converted on open."""
+    Candidates are screened in memory: the store keeps the screening columns (signature, exact-fact masks) of
+    the publication days it has looked at, and every article of the window's days is screened with numpy —
+    0.12 ms for the ~500 of the synthetic bench, where an LSH band table on disk cost 64 rows written and a
+    look-up of ~150 candidates per article: 1.9 ms in all at 10k articles, now 0.5 (bench/stories_bench.py).  The memory is bounded by days (:data:`CACHED_DAYS`), not by the archive.
+    Other processes write to the same file: on taking the write lock the store reads the articles added since
+    it last looked (``story_article.id`` is AUTOINCREMENT, so ids only grow).  A file of an earlier layout or
+    signature scheme is converted on open (:meth:`_open_current_layout`)."""
 
     SCHEMA = (
         """CREATE TABLE IF NOT EXISTS story_assignment (
@@ -104,7 +153,7 @@ class SqliteStoryStore(StoryStore):
         # story_id is copied here (it never changes) so that reading a candidate needs no join.  The masks are
         # verification.exact_fact_masks(facts), one column per kind of EXACT_KINDS.
         """CREATE TABLE IF NOT EXISTS story_article (
-               id INTEGER PRIMARY KEY,
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
                article_key TEXT NOT NULL,
                story_id TEXT NOT NULL,
                published_ts INTEGER NOT NULL,
@@ -115,25 +164,27 @@ class SqliteStoryStore(StoryStore):
                streets_mask INTEGER NOT NULL,
                facts TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS story_article_published ON story_article (published_ts)",
-        # One row per (band key, article), keyed by the publication *day* first: an article's 64 rows then land
-        # on the few pages of its day instead of 64 pages all over the table (each a page written at commit),
-        # and the lookup seeks each (day, band key) of the window.
-        """CREATE TABLE IF NOT EXISTS story_band_by_day (
-               day INTEGER NOT NULL,
-               band_key INTEGER NOT NULL,
-               article INTEGER NOT NULL,
-               PRIMARY KEY (day, band_key, article)) WITHOUT ROWID""",
+        # signature_scheme: similarity.SIGNATURE_SCHEME of the signatures in story_article
+        "CREATE TABLE IF NOT EXISTS story_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     )
+    _SCREEN_COLUMNS = "id, published_ts, dates_mask, times_mask, streets_mask, signature"
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, cached_days: int = CACHED_DAYS) -> None:
         self.connection = connection
-        with self.exclusive():
-            for statement in self.SCHEMA:
-                connection.execute(statement)
-            self._convert_first_layout()
+        self.cached_days = cached_days
+        self._days: OrderedDict[int, _DayOfArticles] = OrderedDict()
+        self._last_seen_id = 0  # the highest story_article.id reflected in self._days
+        with self._write_transaction():
+            self._open_current_layout()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
+        with self._write_transaction():
+            self._catch_up()
+            yield
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
         # BEGIN IMMEDIATE takes the write lock before reading, so two processes cannot both see "no story yet"
         # and open two stories for one event; the connection's busy timeout makes the second one wait.
         self.connection.execute("BEGIN IMMEDIATE")
@@ -141,6 +192,7 @@ class SqliteStoryStore(StoryStore):
             yield
         except BaseException:
             self.connection.rollback()
+            self._forget_cached_days()  # they may hold an article the rollback took back
             raise
         self.connection.commit()
 
@@ -149,79 +201,126 @@ class SqliteStoryStore(StoryStore):
             "SELECT story_id FROM story_assignment WHERE article_key = ?", (article_key,)).fetchone()
         return row[0] if row else None
 
-    def _candidate_rows(self, columns: str, band_keys: list[int], since: datetime, until: datetime) -> list[tuple]:
-        days = list(range(_day(since), _day(until) + 1))
-        return self.connection.execute(
-            f"""SELECT {columns} FROM story_article WHERE id IN (
-                    SELECT article FROM story_band_by_day
-                    WHERE day IN ({",".join("?" * len(days))}) AND band_key IN ({",".join("?" * len(band_keys))}))
-                AND published_ts BETWEEN ? AND ?
-                ORDER BY id""",
-            (*days, *band_keys, _timestamp(since), _timestamp(until))).fetchall()
+    def candidates(self, signature: np.ndarray, since: datetime, until: datetime) -> list[StoredArticle]:
+        return self.load(self.candidate_screen(signature, since, until).handles.tolist())
 
-    def candidates(self, band_keys: list[int], since: datetime, until: datetime) -> list[StoredArticle]:
-        if not band_keys:
-            return []
-        return [_stored_article(row) for row in self._candidate_rows(
-            "article_key, story_id, published_at, signature, facts", band_keys, since, until)]
-
-    def candidate_screen(self, band_keys: list[int], since: datetime, until: datetime) -> CandidateScreen:
-        rows = self._candidate_rows(
-            "id, signature, dates_mask, times_mask, streets_mask", band_keys, since, until) if band_keys else []
-        return CandidateScreen(
-            handles=[row[0] for row in rows],
-            signatures=np.frombuffer(b"".join(row[1] for row in rows), dtype="<u4").reshape(-1, NUM_PERM),
-            exact_masks=np.array([row[2:] for row in rows], dtype=np.int64).reshape(-1, len(EXACT_KINDS)))
+    def candidate_screen(self, signature: np.ndarray, since: datetime, until: datetime) -> CandidateScreen:
+        """Every article published on the days of [since, until], from the cached days (those a little
+        outside the window are left to verification's own time rule: cutting them out would copy the arrays)."""
+        days = self._cached_days(_day(since), _day(until))
+        numbers = np.concatenate([day.numbers for day in days])
+        return CandidateScreen(handles=numbers[:, 0], signatures=np.concatenate([day.signatures for day in days]),
+                               exact_masks=numbers[:, 1:])
 
     def load(self, handles: list[int]) -> list[StoredArticle]:
         if not handles:
             return []
         rows = self.connection.execute(
             f"""SELECT article_key, story_id, published_at, signature, facts FROM story_article
-                WHERE id IN ({",".join("?" * len(handles))}) ORDER BY id""", handles).fetchall()
+                WHERE id IN ({",".join("?" * len(handles))}) ORDER BY id""", [int(h) for h in handles]).fetchall()
         return [_stored_article(row) for row in rows]
 
-    def add(self, article_key: str, story_id: str, evidence: ArticleEvidence | None, band_keys: list[int]) -> None:
+    def add(self, article_key: str, story_id: str, evidence: ArticleEvidence | None) -> None:
         self.connection.execute(
             "INSERT INTO story_assignment (article_key, story_id) VALUES (?, ?)", (article_key, story_id))
         if evidence is not None:
-            self._add_article(article_key, story_id, evidence, band_keys)
+            self._add_article(article_key, story_id, evidence)
 
-    def _add_article(self, article_key: str, story_id: str, evidence: ArticleEvidence, band_keys: list[int]) -> None:
+    def _add_article(self, article_key: str, story_id: str, evidence: ArticleEvidence) -> None:
         published_ts = _timestamp(evidence.published_at)
-        article = self.connection.execute(
+        masks = exact_fact_masks(evidence.facts)
+        article_id = self.connection.execute(
             "INSERT INTO story_article (article_key, story_id, published_ts, published_at, signature,"
             " dates_mask, times_mask, streets_mask, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article_key, story_id, published_ts, evidence.published_at.isoformat(),
-             signature_to_bytes(evidence.signature), *exact_fact_masks(evidence.facts),
+             signature_to_bytes(evidence.signature), *masks,
              json.dumps(evidence.facts.to_json(), ensure_ascii=False))).lastrowid
-        day = _day(evidence.published_at)
-        self.connection.executemany(
-            "INSERT OR IGNORE INTO story_band_by_day (day, band_key, article) VALUES (?, ?, ?)",
-            [(day, key, article) for key in band_keys])
+        day = self._days.get(published_ts // SECONDS_PER_DAY)
+        if day is not None:
+            day.append(article_id, masks, evidence.signature)
+        self._last_seen_id = article_id
 
     def prune(self, before: datetime) -> int:
-        before_ts = _timestamp(before)
         with self.exclusive():
-            self.connection.execute("DELETE FROM story_band_by_day WHERE day < ?", (_day(before),))
+            self._forget_cached_days()
             return self.connection.execute(
-                "DELETE FROM story_article WHERE published_ts < ?", (before_ts,)).rowcount
+                "DELETE FROM story_article WHERE published_ts < ?", (_timestamp(before),)).rowcount
 
-    def _convert_first_layout(self) -> None:
-        """Move the evidence of a file of the first layout into the current tables (its band keys are
-        recomputed from the signatures) and drop the old tables."""
-        tables = {name for (name,) in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "story_evidence" not in tables:
+    # --- the cached days ------------------------------------------------------------------------------------
+
+    def _cached_days(self, first: int, last: int) -> list[_DayOfArticles]:
+        """Days ``first`` to ``last``, the missing ones read in one query."""
+        missing = [day for day in range(first, last + 1) if day not in self._days]
+        if missing:
+            loaded = {day: _DayOfArticles() for day in missing}
+            # ids above the last seen one are left to _catch_up, which would otherwise add them a second time
+            rows = self.connection.execute(
+                f"SELECT {self._SCREEN_COLUMNS} FROM story_article WHERE published_ts >= ? AND published_ts < ?"
+                " AND id <= ? ORDER BY id",
+                (missing[0] * SECONDS_PER_DAY, (missing[-1] + 1) * SECONDS_PER_DAY, self._last_seen_id))
+            for row in rows:
+                day = loaded.get(row[1] // SECONDS_PER_DAY)
+                if day is not None:
+                    self._append_row(day, row)
+            self._days.update(loaded)
+        days = []
+        for day in range(first, last + 1):
+            self._days.move_to_end(day)
+            days.append(self._days[day])
+        while len(self._days) > self.cached_days:
+            self._days.popitem(last=False)
+        return days
+
+    def _catch_up(self) -> None:
+        """Add to the cached days what other connections stored since this one last looked."""
+        if not self._days:
+            (self._last_seen_id,) = self.connection.execute(
+                "SELECT coalesce(max(id), 0) FROM story_article").fetchone()
             return
         rows = self.connection.execute(
-            """SELECT e.article_key, a.story_id, e.published_at, e.signature, e.facts
-               FROM story_evidence e JOIN story_assignment a ON a.article_key = e.article_key""").fetchall()
+            f"SELECT {self._SCREEN_COLUMNS} FROM story_article WHERE id > ? ORDER BY id", (self._last_seen_id,))
         for row in rows:
-            stored = _stored_article(row)
-            self._add_article(stored.article_key, stored.story_id, stored.evidence,
-                              signature_band_keys(stored.evidence.signature))
-        self.connection.execute("DROP TABLE story_evidence")
-        self.connection.execute("DROP TABLE IF EXISTS story_band")
+            day = self._days.get(row[1] // SECONDS_PER_DAY)
+            if day is not None:
+                self._append_row(day, row)
+            self._last_seen_id = row[0]
+
+    @staticmethod
+    def _append_row(day: _DayOfArticles, row: tuple) -> None:
+        article_id, _published_ts, *masks, signature = row
+        day.append(article_id, tuple(masks), np.frombuffer(signature, dtype="<u4"))
+
+    def _forget_cached_days(self) -> None:
+        self._days.clear()  # and the next _catch_up starts afresh from the highest id
+
+    # --- earlier layouts and signature schemes ----------------------------------------------------------------
+
+    def _open_current_layout(self) -> None:
+        """Create the tables, or bring a file of an earlier layout or signature scheme to the current one.
+        Evidence hashed by another :data:`SIGNATURE_SCHEME` cannot be compared with new signatures (nor
+        recomputed: the texts are not kept), so it is dropped, with a warning; every assignment stays.  Earlier
+        layouts — ``story_evidence`` + ``story_band``, then ``story_article`` + ``story_band_by_day`` — predate
+        the scheme record and hold signatures of an earlier scheme."""
+        tables = {name for (name,) in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        scheme = None
+        if "story_meta" in tables:
+            row = self.connection.execute("SELECT value FROM story_meta WHERE name = 'signature_scheme'").fetchone()
+            scheme = row[0] if row else None
+        evidence_tables = [name for name in ("story_evidence", "story_band", "story_article", "story_band_by_day")
+                           if name in tables]
+        if evidence_tables and scheme != SIGNATURE_SCHEME:
+            dropped = sum(self.connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                          for name in ("story_evidence", "story_article") if name in tables)
+            for name in evidence_tables:
+                self.connection.execute(f"DROP TABLE {name}")
+            logger.warning(
+                "Story index: dropped the evidence of %d articles, hashed by an earlier signature scheme (%s); "
+                "their story ids stay, but articles published from now on are not compared with them",
+                dropped, scheme or "before story_meta")
+        for statement in self.SCHEMA:
+            self.connection.execute(statement)
+        self.connection.execute("INSERT OR REPLACE INTO story_meta (name, value) VALUES ('signature_scheme', ?)",
+                                (SIGNATURE_SCHEME,))
 
 
 def _stored_article(row: tuple) -> StoredArticle:

@@ -17,10 +17,3 @@ def normalised_words(text: str) -> list[str]:
     """Lower-cased words with ``ё`` folded to ``е`` and punctuation dropped: rewrites change dashes, quotes and
     ``ё`` spelling freely, none of which says anything about the story."""
     return _WORD.findall(text.lower().replace("ё", "е"))
-
-
-def word_shingles(words: list[str], size: int) -> set[str]:
-    """Overlapping runs of ``size`` words; a text shorter than ``size`` words is one shingle."""
-    if len(words) < size:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}

@@ -127,9 +127,12 @@ def exact_fact_masks(facts: Facts) -> tuple[int, ...]:
 
 
 def may_be_same_story(a: ArticleEvidence, signatures: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """For candidates given by their signatures (n × NUM_PERM) and exact-kind masks (n × len(EXACT_KINDS)): False
-    where verify(a, candidate) is certainly not same_story (rules 2 and 3's text similarity), True otherwise."""
-    similar = (signatures == a.signature).mean(axis=1) >= MIN_TEXT_SIMILARITY
-    own = np.array(exact_fact_masks(a.facts), dtype=np.int64)
-    conflicting = ((own & ~masks) != 0) & ((masks & ~own) != 0)   # each side has a fact the other lacks
-    return similar & ~conflicting.any(axis=1)
+    """The rows of the candidates, given by their signatures (n × NUM_PERM) and exact-kind masks
+    (n × len(EXACT_KINDS)), that verify(a, candidate) might find the same story; every other row it would
+    certainly reject (rules 2 and 3's text similarity)."""
+    # equal values per row: summing the booleans as bytes is twice as fast as np.count_nonzero along an axis
+    equal_values = (signatures == a.signature).view(np.uint8).sum(axis=1, dtype=np.uint16)
+    similar = np.flatnonzero(equal_values >= MIN_TEXT_SIMILARITY * len(a.signature))
+    own, theirs = np.array(exact_fact_masks(a.facts), dtype=np.int64), masks[similar]
+    conflicting = ((own & ~theirs) != 0) & ((theirs & ~own) != 0)   # each side has a fact the other lacks
+    return similar[~conflicting.any(axis=1)]
