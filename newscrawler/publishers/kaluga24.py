@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from newscrawler.extraction.blocks import body_fragments
 from newscrawler.extraction.noise import WidgetRules
-from newscrawler.extraction.reader import LayoutReader, fragment, select, text_of
+from newscrawler.extraction.reader import LayoutReader, fragment, text_of
 from newscrawler.profile import ArticlePath, Listing, Publisher
 
 #: Lines inside the content that credit a source, not article text: `Фото: …`, `Источник: …`, `Видео: …`.
@@ -45,8 +45,12 @@ NON_BODY = (
 
 
 def _short_line(element, pattern: re.Pattern) -> bool:
-    text = " ".join(text_of(element).split())
-    return bool(text) and len(text) <= 300 and bool(pattern.match(text))
+    """A line of at most 300 characters (whitespace collapsed) that ``pattern`` matches at its start.
+
+    The pattern goes first, on the raw text (its ``\\s`` absorb any run the collapse would rewrite): most
+    paragraphs fail it at once, and only a match pays for collapsing the whole paragraph."""
+    text = text_of(element)
+    return bool(pattern.match(text)) and len(" ".join(text.split())) <= 300
 
 
 def _byline_text(element) -> list[str]:
@@ -74,12 +78,12 @@ class _WordPressReader(LayoutReader):
     rubric_link: str | None = None
 
     def read_rubric(self):
-        found = select(self.root, f"{self.rubric_link}::attr(href)") if self.rubric_link else []
-        slug = _tag_slug(found[0]) if found else None
+        hrefs = [link.get("href") for link in self.find(self.rubric_link) if link.get("href") is not None]
+        slug = _tag_slug(hrefs[0]) if hrefs else None
         return [slug] if slug else []
 
     def _content(self):
-        found = select(self.root, self.content)
+        found = self.find(self.content)
         return found[0] if found else None
 
     def _paragraphs(self):
@@ -108,7 +112,7 @@ class _WordPressReader(LayoutReader):
 
     def read_photo_credit(self):
         """The featured image's caption when it is a `Фото: …` credit, else a `Фото: …` line of the content."""
-        for caption in select(self.root, self.featured_caption):
+        for caption in self.find(self.featured_caption):
             if _short_line(caption, _PHOTO_LINE):
                 return [fragment(caption)]
         for paragraph in self._paragraphs():
@@ -118,7 +122,7 @@ class _WordPressReader(LayoutReader):
 
     def read_authors(self):
         if self.byline:
-            found = select(self.root, self.byline)
+            found = self.find(self.byline)
             return _byline_text(found[0]) if found else []
         for paragraph in self._paragraphs():
             if _short_line(paragraph, _BYLINE_LINE):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from newscrawler.extraction.noise import WidgetRules
-from newscrawler.extraction.reader import LayoutReader, select
+from newscrawler.extraction.reader import LayoutReader
 from newscrawler.profile import ArticlePath, JsonApi, Listing, Publisher
 
 _RUBRIC_LINK = "div.time a[href*='/rubric/']"
@@ -37,8 +37,8 @@ class _Page(LayoutReader):
 
     def read_rubric(self):
         """The number in the rubric link's ``/rubric/8``."""
-        for href in select(self.root, f"{_RUBRIC_LINK}::attr(href)"):
-            found = _RUBRIC_ID.search(href)
+        for link in self.find(_RUBRIC_LINK):  # the selector asks for an href
+            found = _RUBRIC_ID.search(link.get("href"))
             if found:
                 return [found.group(1)]
         return []
