@@ -303,19 +303,30 @@ def resolve_identity(response: HtmlResponse, page: Page, publisher, extra_hosts:
         page_id = publisher.page_article_id(response.text)
         if page_id is not None:
             ref = type(ref)(ref.publisher, ref.url, page_id, ref.rubric)
-    for claimed in (page.meta.canonical, page.meta.meta.get("og:url")):
+    named_by: dict = {}  # claimed URL -> the article it names; canonical and og:url nearly always agree
+    for claimed in (page.meta.canonical, page.meta.og_url):
         if not claimed or not claimed.strip():
             continue
-        named = publisher.article_ref(urljoin(response.url, claimed.strip()))
-        if named is None or not urlsplit(urljoin(response.url, claimed.strip())).netloc:
-            conflicts.append(claimed.strip())
+        claimed = claimed.strip()
+        if claimed not in named_by:
+            named_by[claimed] = claimed_article(publisher, response.url, claimed)
+        named = named_by[claimed]
+        if named is None:
+            conflicts.append(claimed)
             continue
         same = (named.article_id == ref.article_id) if named.article_id is not None else (named.url == ref.url)
         if not same:
-            conflicts.append(claimed.strip())
+            conflicts.append(claimed)
         elif named.url != ref.url and named.article_id is not None:
             ref = type(ref)(ref.publisher, named.url, ref.article_id, named.rubric or ref.rubric)
     return ref, conflicts
+
+
+def claimed_article(publisher, page_url: str, claimed: str):
+    """The article of ``publisher`` that a canonical link / og:url names (resolved against the page's
+    URL), else None: another site, another shape of path, or no host at all."""
+    absolute = urljoin(page_url, claimed)
+    return publisher.article_ref(absolute) if urlsplit(absolute).netloc else None
 
 
 def parse_article(response: HtmlResponse, publisher, *, extra_hosts: frozenset[str] = frozenset(),

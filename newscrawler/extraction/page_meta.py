@@ -90,6 +90,20 @@ class PageMeta:
                     return href
         return None
 
+    @cached_property
+    def og_url(self) -> str | None:
+        """``og:url`` as :attr:`meta` has it (the first such ``<meta>`` with a ``content``), read without the
+        full head scan: the identity rule needs it on every page, the scan only a page the site layer
+        cannot read (about 5 against 20–27 µs)."""
+        if self.head is None:
+            return None
+        for el in self.head.iterchildren("meta"):
+            key = el.get("property") or el.get("name") or el.get("itemprop")
+            content = el.get("content")
+            if key and content is not None and key.strip().lower() == "og:url":
+                return content
+        return None
+
     def head_dates(self) -> list[str]:
         """The dates the head alone states (cheap; the year hint for year-less dates)."""
         return _PUBLISHED(self.head) if self.head is not None else []
