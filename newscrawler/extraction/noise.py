@@ -108,13 +108,18 @@ def _looks_like_tag(line: str) -> bool:
     return len(line) <= 40 and len(line.split()) <= 4 and not re.search(r"[.!?:;]", line)
 
 
-_SPACES_BEFORE_NEWLINE = re.compile(r"[ \t]+\n")
-_BLANK_RUN = re.compile(r"\n{3,}")
+def _tidy(lines: list[str]) -> str:
+    """The lines as one text: no trailing spaces or tabs on a line, at most one empty line between
+    paragraphs, none at the ends.
 
-
-def _tidy(text: str) -> str:
-    """At most one empty line between paragraphs, no trailing spaces on a line, none at the ends."""
-    return _BLANK_RUN.sub("\n\n", _SPACES_BEFORE_NEWLINE.sub("\n", text)).strip()
+    Line by line, as the lines are at hand: the regex `[ \t]+\n` over the joined text was tried at every
+    space of the body, about 20 µs per record."""
+    kept: list[str] = []
+    for line in lines:
+        line = line.rstrip(" \t")
+        if line or (kept and kept[-1]):  # an empty line only after a line with text
+            kept.append(line)
+    return "\n".join(kept).strip()
 
 
 def strip_widget_noise(text: str | None, rules: WidgetRules = GENERIC_WIDGETS) -> str | None:
@@ -128,6 +133,8 @@ def strip_widget_noise(text: str | None, rules: WidgetRules = GENERIC_WIDGETS) -
         return text
     if "eyJpdiI6" in text:
         text = _remove_blobs(text)
+    if "\n" not in text:  # a title, a tag…: a trailing run is never the whole text, so only `always` lines go
+        return "" if is_widget_line(text, rules, trailing=False) else text.strip()
     lines = [line for line in text.split("\n") if not is_widget_line(line, rules, trailing=False)]
 
     # The trailing run: from the first widget heading after which nothing but widget lines, blank lines
@@ -151,4 +158,4 @@ def strip_widget_noise(text: str | None, rules: WidgetRules = GENERIC_WIDGETS) -
         lines = lines[:run_start]
 
     # Blank lines left where widget lines were: at most one empty line between paragraphs, none at the ends.
-    return _tidy("\n".join(lines))
+    return _tidy(lines)
