@@ -83,7 +83,7 @@ class _WordPressReader(LayoutReader):
         return [slug] if slug else []
 
     def _content(self):
-        found = self.find(self.content)
+        found = self.find(self.content, first=True)
         return found[0] if found else None
 
     def _paragraphs(self):
@@ -122,7 +122,7 @@ class _WordPressReader(LayoutReader):
 
     def read_authors(self):
         if self.byline:
-            found = self.find(self.byline)
+            found = self.find(self.byline, first=True)
             return _byline_text(found[0]) if found else []
         for paragraph in self._paragraphs():
             if _short_line(paragraph, _BYLINE_LINE):
