@@ -109,9 +109,10 @@ class LayoutReader:
         """Matches of ``selector`` under ``within`` (the article's element by default); with ``first``, only
         the first (``[]`` or a list of one), which lets libxml2 stop there.
 
-        Each selector is looked up once per page and element: an era often names one element for two
-        jobs (vest's `div.news_full` is marker and scope, a rubric link gives rubric and rubric_name), and
-        a page-wide class look-up costs 10–50 µs. The list is shared: callers must not change it."""
+        A look-up is done once per page and element (all matches also answer a later ``first``): an era
+        often names one element for two jobs (vest's `div.news_full` is marker and scope, a rubric link
+        gives rubric and rubric_name), and a page-wide class look-up costs 10–50 µs. The list is shared:
+        callers must not change it."""
         within = self.root if within is None else within
         every = self._found.get((within, selector, False))
         if every is not None:
