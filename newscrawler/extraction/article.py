@@ -303,14 +303,13 @@ def resolve_identity(response: HtmlResponse, page: Page, publisher, extra_hosts:
         page_id = publisher.page_article_id(response.text)
         if page_id is not None:
             ref = type(ref)(ref.publisher, ref.url, page_id, ref.rubric)
-    named_by: dict = {}  # claimed URL -> the article it names; canonical and og:url nearly always agree
     for claimed in (page.meta.canonical, page.meta.og_url):
         if not claimed or not claimed.strip():
             continue
         claimed = claimed.strip()
-        if claimed not in named_by:
-            named_by[claimed] = claimed_article(publisher, response.url, claimed)
-        named = named_by[claimed]
+        if claimed == ref.url:  # the very URL the fetched one normalises to (the usual case): nothing to check
+            continue
+        named = claimed_article(publisher, response.url, claimed)
         if named is None:
             conflicts.append(claimed)
             continue
