@@ -314,6 +314,10 @@ def test_days_in_memory_are_bounded(records):
     assert len(store._days) == 10
 
 
+def test_a_wide_window_keeps_all_its_days_in_memory():
+    assert SqliteStoryIndex(sqlite3.connect(":memory:"), window=timedelta(days=30)).store.cached_days >= 61
+
+
 def test_minhash_signatures_are_pinned():
     """Signatures live in a persistent index: a change of scheme, seed or hashing would silently make old and
     new articles incomparable (a change must come with a new SIGNATURE_SCHEME). These values are the "affine32" MinHash

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from datetime import datetime, timedelta
 
 from newscrawler.stories.facts import extract_facts
 from newscrawler.stories.similarity import signature
-from newscrawler.stories.store import SqliteStoryStore, StoredArticle, StoryStore
+from newscrawler.stories.store import CACHED_DAYS, SqliteStoryStore, StoredArticle, StoryStore
 from newscrawler.stories.text import story_text
 from newscrawler.stories.verification import ArticleEvidence, may_be_same_story, verify
 
@@ -85,4 +86,7 @@ class SqliteStoryIndex(StoryIndex):
     transaction of the caller's open on that connection."""
 
     def __init__(self, connection: sqlite3.Connection, window: timedelta = DEFAULT_WINDOW) -> None:
-        super().__init__(SqliteStoryStore(connection), window)
+        # the store keeps at least one whole window of days in memory, so that a wide STORY_WINDOW_DAYS does
+        # not read its days again for every article
+        window_days = 2 * math.ceil(window / timedelta(days=1)) + 1
+        super().__init__(SqliteStoryStore(connection, cached_days=max(CACHED_DAYS, window_days)), window)
