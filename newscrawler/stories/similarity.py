@@ -36,7 +36,7 @@ SEED = 1
 # signature is the minimum per permutation (a shingle repeated in the text changes no minimum, so the shingles
 # need not be made a set).  A shingle's hash is built from its words' hashes — the CRC-32 (zlib) of each word,
 # spread by the finalizer, weighted by its place in the shingle — so that no shingle string is ever built:
-# 0.08 ms per replica article against 0.13 ms hashing each shingle's text.  Not the datasketch package itself:
+# 0.09 ms per replica article against 0.13 ms hashing each shingle's text.  Not the datasketch package itself:
 # importing it imports scipy (355 modules, +56 MB of memory in every crawl process: ru_maxrss 71 → 127 MB),
 # which alone would break the crawl's 150 MB budget. tests/test_stories.py pins the signatures: they live in a
 # persistent index, whose stores drop evidence of another SIGNATURE_SCHEME.
