@@ -98,6 +98,23 @@ def record(publisher: str, article_id: int, title: str, paragraphs: list[str], p
             "body": "\n\n".join(paragraphs), "published_at": published.isoformat()}
 
 
+#: A fixed workload that says how fast the machine is at the moment: this shared machine alternates between
+#: two speeds (~1.5× apart) within seconds, and every figure of a run moves with it.
+REFERENCE_PAGE = PROJECT_DIR / "tests" / "site" / "files" / "narnews" / "kaluga" / "144031" / "index.html"
+
+
+def reference_ms(repeat: int = 50) -> float:
+    """``lxml.html.fromstring`` of a saved 70 KB kp40 article, ms (median of ``repeat``)."""
+    import lxml.html
+
+    body, times = REFERENCE_PAGE.read_bytes(), []
+    for _ in range(repeat):
+        started = time.process_time()
+        lxml.html.fromstring(body)
+        times.append(time.process_time() - started)
+    return 1000 * statistics.median(times)
+
+
 def memory_kib() -> dict[str, int]:
     with open("/proc/self/status") as status:
         fields = dict(line.split(":", 1) for line in status)
@@ -116,15 +133,19 @@ def run_synthetic(count: int, synchronous: str) -> dict:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute(f"PRAGMA synchronous={synchronous}")
         index = SqliteStoryIndex(connection)
+        reference_before = reference_ms()
         before_run = memory_kib()["VmRSS"]
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         predicted = {article_key(rec): index.assign(rec) for rec, _ in articles}
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+        reference = (reference_before + reference_ms()) / 2
         after_run = memory_kib()["VmRSS"]
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = path.stat().st_size
     scores = pair_scores(predicted, {article_key(rec): label for rec, label in articles})
-    return {"articles": count, "ms_per_article": 1000 * elapsed / count, "sqlite_mb": size / 2**20,
+    return {"articles": count, "ms_per_article": 1000 * elapsed / count, "cpu_ms_per_article": 1000 * cpu / count,
+            "reference_ms": reference,
+            "sqlite_mb": size / 2**20,
             "precision": scores.precision, "recall": scores.recall, "truth_pairs": scores.truth_pairs,
             "import_rss_kib": baseline, "run_growth_kib": after_run - before_run, **memory_kib()}
 
@@ -139,16 +160,20 @@ def run_replicas(repeats: int = 7) -> list[dict]:
             records.sort(key=lambda rec: rec["published_at"])
         else:
             random.Random(12).shuffle(records)
-        passes = []
+        passes, cpu_passes, references = [], [], [reference_ms()]
         for _ in range(repeats):
             index = SqliteStoryIndex(sqlite3.connect(":memory:"))
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             predicted = {article_key(rec): index.assign(rec) for rec in records}
             passes.append(time.perf_counter() - started)
+            cpu_passes.append(time.process_time() - started_cpu)
+            references.append(reference_ms())
         scores = pair_scores(predicted, truth_labels(records))
         rows.append({"order": order, "articles": len(records), "precision": scores.precision,
                      "recall": scores.recall, "pairs": f"{scores.true_pairs}/{scores.predicted_pairs}/"
-                     f"{scores.truth_pairs}", "ms_per_article": 1000 * statistics.median(passes) / len(records)})
+                     f"{scores.truth_pairs}", "ms_per_article": 1000 * statistics.median(passes) / len(records),
+                     "cpu_ms_per_article": 1000 * statistics.median(cpu_passes) / len(records),
+                     "reference_ms": statistics.median(references)})
     return rows
 
 
@@ -164,24 +189,28 @@ def main() -> None:
         return
 
     print("| replicas, order | articles | pair precision | pair recall | true/predicted/truth pairs "
-          "| ms/article (median of 7 passes) |")
-    print("|---|---|---|---|---|---|")
+          "| ms/article (median of 7 passes) | CPU ms/article | reference parse, ms |")
+    print("|---|---|---|---|---|---|---|---|")
     for row in run_replicas():
         print(f"| {row['order']} | {row['articles']} | {row['precision']:.3f} | {row['recall']:.3f} | "
-              f"{row['pairs']} | {row['ms_per_article']:.2f} |")
+              f"{row['pairs']} | {row['ms_per_article']:.2f} | {row['cpu_ms_per_article']:.2f} | "
+              f"{row['reference_ms']:.3f} |")
     print()
+    print("Reference parse: lxml.html.fromstring of a saved 70 KB kp40 article, measured around the passes — how "
+          "fast the (shared) machine was while they ran.")
     print(f"SQLite synchronous={args.synchronous}; RSS after imports is the process before any article, "
           "RSS growth is over the assign loop alone (the articles' input records are made before it).")
     print()
-    print("| synthetic articles | ms/article | SQLite file | RSS after imports | RSS growth in the loop | RSS at end "
-          "| peak RSS | pair precision | pair recall |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| synthetic articles | ms/article | CPU ms/article | reference parse, ms | SQLite file | RSS after imports "
+          "| RSS growth in the loop | RSS at end | peak RSS | pair precision | pair recall |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         child = subprocess.run([sys.executable, __file__, "--synthetic", str(size), "--synchronous",
                                 args.synchronous], capture_output=True, text=True, check=True, cwd=PROJECT_DIR,
                                env=dict(os.environ))
         row = json.loads(child.stdout.splitlines()[-1])
-        print(f"| {row['articles']:,} | {row['ms_per_article']:.2f} | {row['sqlite_mb']:.1f} MB | "
+        print(f"| {row['articles']:,} | {row['ms_per_article']:.2f} | {row['cpu_ms_per_article']:.2f} | "
+              f"{row['reference_ms']:.3f} | {row['sqlite_mb']:.1f} MB | "
               f"{row['import_rss_kib'] / 1024:.0f} MB | {row['run_growth_kib'] / 1024:+.1f} MB | "
               f"{row['VmRSS'] / 1024:.0f} MB | {row['VmHWM'] / 1024:.0f} MB | {row['precision']:.3f} | "
               f"{row['recall']:.3f} ({row['truth_pairs']} pairs) |")
