@@ -29,6 +29,16 @@ _PUBLISHED = etree.XPath("./meta[@property='article:published_time' or @name='ar
                          " or @itemprop='datePublished']/@content", smart_strings=False)
 
 
+def _meta_entry(element) -> tuple[str, str] | None:
+    """(key, content) of a ``<meta>``: its ``property``, ``name`` or ``itemprop`` lower-cased; None without
+    a key or a ``content``."""
+    key = element.get("property") or element.get("name") or element.get("itemprop")
+    content = element.get("content")
+    if not key or content is None:
+        return None
+    return key.strip().lower(), content
+
+
 def _json_objects(data):
     """Every JSON object in a JSON-LD document (top level, lists, ``@graph``)."""
     if isinstance(data, list):
@@ -98,10 +108,9 @@ class PageMeta:
         if self.head is None:
             return None
         for el in self.head.iterchildren("meta"):
-            key = el.get("property") or el.get("name") or el.get("itemprop")
-            content = el.get("content")
-            if key and content is not None and key.strip().lower() == "og:url":
-                return content
+            entry = _meta_entry(el)
+            if entry is not None and entry[0] == "og:url":
+                return entry[1]
         return None
 
     def head_dates(self) -> list[str]:
@@ -135,10 +144,9 @@ class PageMeta:
         for el in self.head:
             tag = el.tag
             if tag == "meta":
-                key = el.get("property") or el.get("name") or el.get("itemprop")
-                content = el.get("content")
-                if key and content is not None:
-                    key = key.strip().lower()
+                entry = _meta_entry(el)
+                if entry is not None:
+                    key, content = entry
                     self._meta.setdefault(key, content)
                     if key in _MULTI:
                         self._meta_lists.setdefault(key, []).append(content)
