@@ -22,21 +22,14 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
 from newscrawler.stories.facts import Facts
 from newscrawler.stories.similarity import SIGNATURE_SCHEME, band_keys, signature_from_bytes, signature_to_bytes
-from newscrawler.stories.store import StoredArticle, StoryStore
+from newscrawler.stories.store import StoredArticle, StoryStore, timestamp, warn_evidence_dropped
 from newscrawler.stories.verification import ArticleEvidence
-
-logger = logging.getLogger(__name__)
-
-
-def _timestamp(moment: datetime) -> int:
-    return int(moment.timestamp())
 
 
 class RedisStoryStore(StoryStore):
@@ -76,10 +69,7 @@ class RedisStoryStore(StoryStore):
             evidence_keys = [self._key("article"), self._key("published"),
                              *self.client.scan_iter(self._key("band", "*"), count=1000)]
             self.client.delete(*evidence_keys)
-            logger.warning(
-                "Story index: dropped the evidence of %d articles, hashed by an earlier signature scheme (%s); "
-                "their story ids stay, but articles published from now on are not compared with them",
-                dropped, scheme.decode() if scheme else "unrecorded")
+            warn_evidence_dropped(dropped, scheme.decode() if scheme else "unrecorded")
         self.client.set(self._key("signature_scheme"), SIGNATURE_SCHEME)
 
     def story_of(self, article_key: str) -> str | None:
@@ -89,7 +79,7 @@ class RedisStoryStore(StoryStore):
     def candidates(self, signature, since: datetime, until: datetime) -> list[StoredArticle]:
         with self.client.pipeline(transaction=False) as pipe:
             for key in band_keys(signature):
-                pipe.zrangebyscore(self._key("band", key), _timestamp(since), _timestamp(until))
+                pipe.zrangebyscore(self._key("band", key), timestamp(since), timestamp(until))
             found = sorted({member.decode() for members in pipe.execute() for member in members})
         if not found:
             return []
@@ -100,7 +90,7 @@ class RedisStoryStore(StoryStore):
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hset(self._key("assignment"), article_key, story_id)
             if evidence is not None:
-                published_ts = _timestamp(evidence.published_at)
+                published_ts = timestamp(evidence.published_at)
                 keys = band_keys(evidence.signature)
                 pipe.hset(self._key("article"), article_key, json.dumps({
                     "story_id": story_id,
@@ -117,7 +107,7 @@ class RedisStoryStore(StoryStore):
     def prune(self, before: datetime) -> int:
         with self.exclusive():
             old = [key.decode() for key in self.client.zrangebyscore(self._key("published"), "-inf",
-                                                                     f"({_timestamp(before)}")]
+                                                                     f"({timestamp(before)}")]
             if not old:
                 return 0
             stored = self.client.hmget(self._key("article"), old)

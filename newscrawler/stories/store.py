@@ -84,8 +84,16 @@ class StoryStore(ABC):
         return list(handles)
 
 
-def _timestamp(moment: datetime) -> int:
+def timestamp(moment: datetime) -> int:
+    """Seconds since 1970 of a moment: how both stores key articles by publication time."""
     return int(moment.timestamp())
+
+
+def warn_evidence_dropped(count: int, scheme: str) -> None:
+    """What a store says when it drops evidence hashed by another SIGNATURE_SCHEME (the same for every store)."""
+    logger.warning(
+        "Story index: dropped the evidence of %d articles, hashed by an earlier signature scheme (%s); "
+        "their story ids stay, but articles published from now on are not compared with them", count, scheme)
 
 
 SECONDS_PER_DAY = 86400
@@ -93,7 +101,7 @@ SECONDS_PER_DAY = 86400
 
 def _day(moment: datetime) -> int:
     """Days since 1970 (UTC) of a moment."""
-    return _timestamp(moment) // SECONDS_PER_DAY
+    return timestamp(moment) // SECONDS_PER_DAY
 
 
 #: Days of articles whose screening columns the SQLite store keeps in memory (least recently used first out).
@@ -227,7 +235,7 @@ class SqliteStoryStore(StoryStore):
             self._add_article(article_key, story_id, evidence)
 
     def _add_article(self, article_key: str, story_id: str, evidence: ArticleEvidence) -> None:
-        published_ts = _timestamp(evidence.published_at)
+        published_ts = timestamp(evidence.published_at)
         masks = exact_fact_masks(evidence.facts)
         article_id = self.connection.execute(
             "INSERT INTO story_article (article_key, story_id, published_ts, published_at, signature,"
@@ -244,7 +252,7 @@ class SqliteStoryStore(StoryStore):
         with self.exclusive():
             self._forget_cached_days()
             return self.connection.execute(
-                "DELETE FROM story_article WHERE published_ts < ?", (_timestamp(before),)).rowcount
+                "DELETE FROM story_article WHERE published_ts < ?", (timestamp(before),)).rowcount
 
     # --- the cached days ------------------------------------------------------------------------------------
 
@@ -314,10 +322,7 @@ class SqliteStoryStore(StoryStore):
                           for name in ("story_evidence", "story_article") if name in tables)
             for name in evidence_tables:
                 self.connection.execute(f"DROP TABLE {name}")
-            logger.warning(
-                "Story index: dropped the evidence of %d articles, hashed by an earlier signature scheme (%s); "
-                "their story ids stay, but articles published from now on are not compared with them",
-                dropped, scheme or "before story_meta")
+            warn_evidence_dropped(dropped, scheme or "before story_meta")
         for statement in self.SCHEMA:
             self.connection.execute(statement)
         self.connection.execute("INSERT OR REPLACE INTO story_meta (name, value) VALUES ('signature_scheme', ?)",
